@@ -188,18 +188,24 @@ create table if not exists visits (
     ota_minutes double, claim_id varchar,
     note_type varchar,                    -- eval | daily | progress | recert | discharge
     place_of_service varchar, charge decimal(12,2),
-    source_file varchar, row_number integer
+    source_file varchar, row_number integer,
+    start_time time, end_time time,       -- session start/stop when the export has them
+    source_sheet varchar                  -- XLSX sheet the row came from (null for CSV)
 );
 
 create table if not exists plans_of_care (
     patient_id varchar, start_date date, end_date date, signed_date date,
     kind varchar,                         -- initial | recert
     certifying_npi varchar, payer varchar,
-    source_file varchar, row_number integer
+    source_file varchar, row_number integer,
+    order_date date,                      -- signed order/referral/prescription date (RULEBOOK 2025 exception)
+    transmitted_date date,                -- date the POC was sent to the certifying practitioner
+    source_sheet varchar                  -- XLSX sheet the row came from (null for CSV)
 );
 
 create table if not exists authorizations (
     patient_id varchar, auth_number varchar, start_date date, end_date date,
     payer varchar, visits_authorized integer,
-    source_file varchar, row_number integer
+    source_file varchar, row_number integer,
+    source_sheet varchar                  -- XLSX sheet the row came from (null for CSV)
 );

@@ -1,0 +1,144 @@
+"""Charts as SVG (matplotlib, Agg), text kept as text (svg.fonttype = 'none'), embedded as data URIs.
+
+Each function takes already-aggregated, bounded data and returns a data URI, or None when there is
+nothing to draw (the template then says so in words).
+"""
+from __future__ import annotations
+
+import base64
+import io
+import textwrap
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
+
+KIND_COLORS = {"recoverable": "#2e7d32", "at_risk": "#f9a825", "overbilled": "#c62828", "lost": "#9e9e9e"}
+KIND_LABELS = {"recoverable": "Recoverable", "at_risk": "At risk", "overbilled": "Overbilled", "lost": "Lost"}
+CLASS_COLORS = {"FIX": "#1565c0", "APPEAL": "#6a1b9a", "WRITE-OFF": "#9e9e9e", "PATIENT": "#00897b",
+                "UNCLASSIFIED": "#bdbdbd"}
+INK = "#333333"
+
+plt.rcParams.update({
+    "svg.fonttype": "none",
+    "font.family": "DejaVu Sans",
+    "font.size": 8,
+    "axes.edgecolor": "#999999",
+    "axes.labelcolor": INK,
+    "xtick.color": INK,
+    "ytick.color": INK,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.frameon": False,
+    "svg.hashsalt": "rcm-audit",  # stable ids: the same data gives the same file
+})
+
+
+def _money(x, _pos=None) -> str:
+    x = float(x)
+    if abs(x) >= 1_000_000:
+        return f"${x / 1_000_000:.1f}M"
+    if abs(x) >= 1_000:
+        return f"${x / 1_000:.0f}k"
+    return f"${x:.0f}"
+
+
+def _uri(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    plt.close(fig)
+    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def dollars_by_recommendation(recs: list[dict], limit: int = 12) -> str | None:
+    recs = [r for r in recs if float(r["total_usd"] or 0) > 0][:limit]
+    if not recs:
+        return None
+    labels = [f"#{r['rank']} " + textwrap.shorten(r["title"], 52, placeholder="…") for r in recs]
+    fig, ax = plt.subplots(figsize=(6.8, 0.28 * len(recs) + 0.9))
+    left = [0.0] * len(recs)
+    for kind in ("recoverable", "at_risk", "overbilled", "lost"):
+        vals = [float(r[f"{kind}_usd"] or 0) for r in recs]
+        if any(vals):
+            ax.barh(range(len(recs)), vals, left=left, color=KIND_COLORS[kind], label=KIND_LABELS[kind],
+                    height=0.65)
+            left = [a + b for a, b in zip(left, vals)]
+    ax.set_yticks(range(len(recs)), labels)
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(FuncFormatter(_money))
+    ax.legend(loc="lower right", ncol=4, fontsize=7)
+    ax.grid(axis="x", color="#eeeeee")
+    ax.set_axisbelow(True)
+    return _uri(fig)
+
+
+def denials_by_class_and_payer(data: list[dict]) -> str | None:
+    if not data:
+        return None
+    payers: list[str] = []
+    for d in data:
+        if d["payer"] not in payers:
+            payers.append(d["payer"])
+    totals = {p: sum(d["amount"] for d in data if d["payer"] == p) for p in payers}
+    payers.sort(key=lambda p: (p == "All other payers", -totals[p]))
+    fig, ax = plt.subplots(figsize=(6.8, 0.32 * len(payers) + 0.9))
+    left = [0.0] * len(payers)
+    for cls in ("FIX", "APPEAL", "PATIENT", "WRITE-OFF", "UNCLASSIFIED"):
+        vals = [sum(d["amount"] for d in data if d["payer"] == p and d["class"] == cls) for p in payers]
+        if any(vals):
+            ax.barh(range(len(payers)), vals, left=left, color=CLASS_COLORS[cls], height=0.6,
+                    label=cls.title() if cls != "WRITE-OFF" else "Write-off")
+            left = [a + b for a, b in zip(left, vals)]
+    ax.set_yticks(range(len(payers)), [textwrap.shorten(p, 40, placeholder="…") for p in payers])
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(FuncFormatter(_money))
+    ax.legend(loc="lower right", ncol=5, fontsize=7)
+    ax.grid(axis="x", color="#eeeeee")
+    ax.set_axisbelow(True)
+    return _uri(fig)
+
+
+def monthly_flow(data: list[dict]) -> str | None:
+    if not data:
+        return None
+    labels = [d["month"].strftime("%b %y") for d in data]
+    x = range(len(data))
+    fig, ax = plt.subplots(figsize=(6.8, 2.6))
+    w = 0.38
+    ax.bar([i - w / 2 for i in x], [d["charges"] for d in data], width=w, color="#90a4ae",
+           label="Charges billed (by date of service)")
+    ax.bar([i + w / 2 for i in x], [d["paid"] for d in data], width=w, color="#2e7d32",
+           label="Payer payments (by payment date)")
+    ax.plot(list(x), [d["denied"] for d in data], color="#c62828", marker="o", markersize=3, linewidth=1.4,
+            label="Denied (by remittance date)")
+    ax.set_xticks(list(x), labels)
+    ax.yaxis.set_major_formatter(FuncFormatter(_money))
+    ax.legend(loc="upper left", ncol=3, fontsize=7, bbox_to_anchor=(0, 1.12))
+    ax.grid(axis="y", color="#eeeeee")
+    ax.set_axisbelow(True)
+    return _uri(fig)
+
+
+def kx_threshold(kx: dict) -> str | None:
+    pts = kx.get("patients") or []
+    if not pts or not kx.get("threshold"):
+        return None
+    thr, tmr = kx["threshold"], kx["tmr"]
+    fig, ax = plt.subplots(figsize=(6.8, 0.26 * len(pts) + 1.0))
+    colors = ["#c62828" if p["total"] > tmr else "#f9a825" if p["total"] > thr else "#90a4ae" for p in pts]
+    ax.barh(range(len(pts)), [p["total"] for p in pts], color=colors, height=0.6)
+    ax.set_yticks(range(len(pts)), [p["label"] for p in pts])
+    ax.invert_yaxis()
+    top = max(max(p["total"] for p in pts), tmr) * 1.08
+    ax.set_xlim(0, top)
+    for v, name, style in ((thr, f"KX threshold ${thr:,.0f}", "--"), (tmr, f"Review ${tmr:,.0f}", ":")):
+        ax.axvline(v, color=INK, linestyle=style, linewidth=1)
+        ax.text(v, -0.9, name, ha="center", va="bottom", fontsize=7, color=INK)
+    ax.set_ylim(len(pts) - 0.4, -1.2)
+    ax.xaxis.set_major_formatter(FuncFormatter(_money))
+    ax.set_xlabel(f"OT allowed (GO lines) in {kx['year']}, this practice's claims")
+    ax.grid(axis="x", color="#eeeeee")
+    ax.set_axisbelow(True)
+    return _uri(fig)

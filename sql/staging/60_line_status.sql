@@ -1,0 +1,44 @@
+-- stg_line_status: per final claim line, what the payer did and what the line is worth.
+-- line_value = the 835 allowed when the line was paid; else the expected allowed (fee schedule);
+--              else the practice's median allowed for the code and payer (stg_line_pricing).
+-- disposition = at_risk when paid (money received that a finding may take back);
+--               recoverable when unpaid and the payer's filing deadline has not passed; else lost.
+-- Denied (CONTRACT §6): an adjustment with group != PR, reason not in 45/59/253 and amount > 0.
+
+create or replace table stg_line_status as
+select l.line_key, l.claim_id, l.line_number, l.dos, l.cpt, l.modifiers, l.units, l.whole_units,
+       l.patient_key, l.patient_ref, l.payer_display, l.payer_key, l.payer_class, l.rendering_npi,
+       l.filing_deadline, l.source_file,
+       m.match_method is not null as has_remit_line,
+       f.claim_id is not null and not f.is_reversed as has_remit,
+       coalesce(r.paid, 0)::decimal(12,2) as paid,
+       r.remit_allowed, r.units_paid, r.payment_date, r.denied_amount, r.denial_code,
+       r.denial_code is not null as is_denied,
+       split_part(r.denial_code, '-', 1) as denial_group, split_part(r.denial_code, '-', 2) as denial_reason,
+       coalesce(cc.class, case when r.denial_code is not null then 'APPEAL' end) as denial_class,
+       p.expected_allowed, p.expected_before_co, p.price_basis, p.fee_schedule_priced,
+       case when coalesce(r.paid, 0) > 0 and r.remit_allowed > 0 then r.remit_allowed
+            else p.expected_allowed end::decimal(12,2) as line_value,
+       case when coalesce(r.paid, 0) > 0 and r.remit_allowed > 0 then '835 allowed amount'
+            else p.price_basis end as value_basis,
+       case when coalesce(r.paid, 0) > 0 then 'at_risk'
+            when (select as_of from audit_params) <= l.filing_deadline then 'recoverable'
+            else 'lost' end as disposition
+from stg_claim_lines l
+left join stg_line_pricing p using (line_key)
+left join stg_line_match m using (line_key)
+left join stg_remit_lines_final r on r.source_file = m.remit_source_file and r.segment_pos = m.remit_segment_pos
+left join stg_remit_claims_final f on f.claim_id = l.claim_id
+left join seed_carc_classes cc on cc.reason_code = split_part(r.denial_code, '-', 2);
+
+-- Visit value: what one patient-day is worth (sum of its lines' values), for the visit-grain rules.
+create or replace table stg_visit_value as
+select l.patient_key, l.dos, min(l.claim_id) as claim_id, any_value(l.patient_ref) as patient_ref,
+       any_value(l.payer_display) as payer_display, any_value(l.payer_key) as payer_key,
+       any_value(l.payer_class) as payer_class,
+       sum(s.line_value)::decimal(12,2) as visit_value, sum(s.paid)::decimal(12,2) as paid,
+       bool_or(s.paid > 0) as any_paid, string_agg(distinct s.value_basis, '; ') as value_basis,
+       min(l.filing_deadline) as filing_deadline, any_value(l.source_file) as source_file,
+       string_agg(l.cpt, ';' order by l.claim_id, l.line_number) as cpts
+from stg_claim_lines l join stg_line_status s using (line_key)
+group by l.patient_key, l.dos;
