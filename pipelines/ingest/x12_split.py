@@ -1,0 +1,365 @@
+"""X12 bytes -> segments, in bulk.
+
+Nothing here loops over segments in Python: the file is decoded once, each interchange's delimiters are
+read from its ISA (or guessed from an envelope-less ST/GS), and the segment boundaries are found with
+one numpy comparison per interchange. Inside the segments every element separator is rewritten to
+chr(31) and every component separator (ISA16) to chr(30), so the mapping SQL splits every file the same
+way whatever delimiters it declared (X12 data may not contain control characters, so this is lossless).
+
+The result is a `Segments`: the canonical text buffer, the [start, end) byte range of each non-empty
+segment (leading whitespace / stray terminators and trailing whitespace trimmed), and per segment a
+packed segment-id code and a packed code of its first element (the qualifier: DTM*472, NM1*QC, ...).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+
+ELEM = 31   # canonical element separator, chr(31)
+COMP = 30   # canonical component separator, chr(30)
+
+_WS = np.zeros(257, bool)           # index = byte + 1 (so -1, "no byte", maps to index 0)
+for _c in (9, 10, 11, 12, 13, 32, 0):
+    _WS[_c + 1] = True
+_ALNUM = np.zeros(257, bool)
+for _c in b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz":
+    _ALNUM[_c + 1] = True
+_LEAD_JUNK = ~_ALNUM                # a segment id starts with a letter or digit: strip anything before it
+_LEAD_JUNK[0] = False
+_MAX_TRIM = 256                     # never loop more than this over leading/trailing junk
+
+
+class X12FormatError(ValueError):
+    """The bytes cannot be read as X12 at all (no usable envelope or delimiters)."""
+
+
+def code(seg_id: str) -> int:
+    """Packed code of a segment id or a short qualifier ('CLP', 'ST', '472', '6R')."""
+    b = seg_id.encode("ascii")
+    return (b[0] << 16) | (b[1] << 8) | (b[2] if len(b) > 2 else 0)
+
+
+def uncode(c: int) -> str:
+    if c <= 0:
+        return "?"
+    return "".join(chr(x) for x in ((c >> 16) & 255, (c >> 8) & 255, c & 255) if x)
+
+
+@dataclass
+class Delimiters:
+    element: int
+    component: int | None
+    repetition: int | None
+    terminator: int
+    source: str                      # 'ISA' | 'inferred'
+    isa_length: int | None = None
+
+    def key(self):
+        return (self.element, self.component, self.repetition, self.terminator)
+
+    def describe(self) -> str:
+        def r(c):
+            return "none" if c is None else repr(chr(c))
+        return (f"element {r(self.element)}, component {r(self.component)}, "
+                f"repetition {r(self.repetition)}, terminator {r(self.terminator)}")
+
+
+@dataclass
+class Segments:
+    data: np.ndarray                 # canonical text bytes (uint8)
+    starts: np.ndarray               # int64, per non-empty segment
+    ends: np.ndarray
+    seg_code: np.ndarray             # int32 packed segment id (0 = unreadable id)
+    qual_code: np.ndarray            # int32 packed element 1 (0 = empty, -1 = longer than 3 chars)
+    blocks: list = field(default_factory=list)   # (first segment index, Delimiters)
+    notes: list = field(default_factory=list)    # (severity, text) about the decoding
+    _interleaved: pa.Array | None = None
+
+    @property
+    def n(self) -> int:
+        return len(self.starts)
+
+    def strings(self) -> pa.Array:
+        """All bytes of the file as alternating gap / segment strings: segment i is string 2i+1.
+        Taking from it copies only the segments asked for."""
+        if self._interleaved is None:
+            n = self.n
+            offs = np.empty(2 * n + 1, np.int64)
+            offs[0] = 0
+            offs[1::2] = self.starts
+            offs[2::2] = self.ends
+            self._interleaved = pa.LargeStringArray.from_buffers(
+                2 * n, pa.py_buffer(offs), pa.py_buffer(self.data))
+        return self._interleaved
+
+    def take(self, idx: np.ndarray) -> pa.Array:
+        """Segment texts for 0-based segment indexes; -1 gives null."""
+        idx = np.asarray(idx, np.int64)
+        missing = idx < 0
+        ix = pa.array(idx * 2 + 1, pa.int64(), mask=missing if missing.any() else None)
+        if self.n == 0:
+            return pa.nulls(len(idx), pa.large_string())
+        return self.strings().take(ix)
+
+    def text(self, i: int) -> str:
+        return bytes(self.data[self.starts[i]:self.ends[i]]).decode("utf-8", "replace")
+
+    def elements(self, i: int) -> list[str]:
+        return self.text(i).split(chr(ELEM))
+
+
+# ---------------------------------------------------------------------------------------------------
+# decoding
+
+def decode(raw: bytes) -> tuple[bytes, list[tuple[str, str]]]:
+    """Return UTF-8 bytes without BOM, and notes about what was done."""
+    notes: list[tuple[str, str]] = []
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_utf16(raw):
+        if raw.startswith(b"\xff\xfe"):
+            enc, body = "utf-16-le", raw[2:]
+        elif raw.startswith(b"\xfe\xff"):
+            enc, body = "utf-16-be", raw[2:]
+        else:
+            enc, body = ("utf-16-le" if raw[1:2] == b"\x00" else "utf-16-be"), raw
+        text = body.decode(enc, "replace")
+        if len(body) % 2:
+            notes.append(("warning", f"{enc.upper()} text has an odd number of bytes (truncated)"))
+        return text.encode("utf-8"), notes + [("info", f"decoded from {enc.upper()}")]
+    if not raw.isascii():
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            notes.append(("warning", f"bytes that are not UTF-8 (first at byte {e.start}) were replaced"))
+            raw = raw.decode("utf-8", "replace").encode("utf-8")
+    return raw, notes
+
+
+def _looks_utf16(raw: bytes) -> bool:
+    head = raw[:8]
+    if len(head) < 4:
+        return False
+    return (head[1] == 0 and head[3] == 0 and head[0] != 0) or (head[0] == 0 and head[2] == 0 and head[1] != 0)
+
+
+def first_content(b: bytes) -> int:
+    i = 0
+    n = len(b)
+    while i < n and b[i] in b" \t\r\n\x0b\x0c\x00":
+        i += 1
+    return i
+
+
+# ---------------------------------------------------------------------------------------------------
+# delimiters
+
+def _is_alnum(c: int) -> bool:
+    return bool(_ALNUM[c + 1])
+
+
+def isa_delimiters(b: bytes, p: int) -> Delimiters:
+    """Delimiters of the ISA starting at byte p: element = the byte after 'ISA', component = ISA16 (found by
+    counting 16 element separators, so a short or long ISA still works), terminator = the byte after ISA16,
+    repetition = ISA11 when it is a delimiter (not 'U', not alphanumeric)."""
+    if p + 4 > len(b):
+        raise X12FormatError("the ISA segment is incomplete")
+    es = b[p + 3]
+    if _is_alnum(es) or es in b" \r\n\t":
+        raise X12FormatError(f"the ISA segment has no usable element separator ({chr(es)!r})")
+    q = p + 3
+    seps = [q]
+    for _ in range(15):
+        q = b.find(bytes([es]), q + 1, p + 400)
+        if q < 0:
+            raise X12FormatError("the ISA segment is incomplete (fewer than 16 elements)")
+        seps.append(q)
+    if q + 2 >= len(b) + 0 and q + 1 >= len(b):
+        raise X12FormatError("the ISA segment is incomplete (no ISA16)")
+    cs = b[q + 1]
+    if q + 2 >= len(b):
+        raise X12FormatError("the ISA segment is incomplete (no segment terminator after ISA16)")
+    term = b[q + 2]
+    if _is_alnum(term) or term == ord(" "):
+        raise X12FormatError(f"the ISA segment has no usable segment terminator ({chr(term)!r} after ISA16)")
+    if len({es, cs, term}) < 3:
+        raise X12FormatError("the ISA declares the same character for two different delimiters")
+    isa11 = b[seps[10] + 1:seps[11]]
+    rep = None
+    if len(isa11) == 1 and not _is_alnum(isa11[0]) and isa11[0] not in (es, cs, term, 32):
+        rep = isa11[0]
+    return Delimiters(es, cs, rep, term, "ISA", isa_length=q + 3 - p)
+
+
+def infer_delimiters(b: bytes, p: int) -> Delimiters:
+    """An envelope-less file starting at GS or ST: element separator = the byte after 'GS'/'ST';
+    terminator = the first byte that ends the ST segment (not alphanumeric, not the element separator),
+    else '~'; component separator guessed from an SV1/SVC composite (the byte after 'HC'), else ':'."""
+    es = b[p + 2]
+    st = p
+    if b[p:p + 2] != b"ST":
+        st = b.find(b"ST" + bytes([es]), p)
+    term = None
+    if st >= 0:
+        for c in b[st + 3: st + 200]:
+            if not _is_alnum(c) and c != es and c != 32:
+                term = c
+                break
+    if term is None:
+        term = ord("~") if b.find(b"~", p) >= 0 else ord("\n")
+    import re
+    m = re.search(rb"(?:SV1|SVC|SV2)" + re.escape(bytes([es])) + rb"[A-Z]{2}([^A-Za-z0-9])", b[p:p + 1_000_000])
+    cs = m.group(1)[0] if m else ord(":")
+    if cs in (es, term):
+        cs = ord(">") if ord(">") not in (es, term) else None
+    return Delimiters(es, cs, None, term, "inferred")
+
+
+def _is_isa_start(b: bytes, i: int, prev_term: int, block_start: int) -> bool:
+    if i + 3 >= len(b) or _is_alnum(b[i + 3]) or b[i + 3] in b" \r\n\t":
+        return False
+    j = i - 1
+    while j >= block_start and b[j] in b" \t\r\n\x0b\x0c\x00" and b[j] != prev_term:
+        j -= 1
+    return j < block_start or b[j] == prev_term
+
+
+# ---------------------------------------------------------------------------------------------------
+# splitting
+
+def split(raw: bytes) -> Segments:
+    """Decode and split a whole file. Raises X12FormatError when it is not X12 at all."""
+    b, notes = decode(raw)
+    p = first_content(b)
+    if p >= len(b):
+        raise X12FormatError("the file is empty")
+    head = b[p:p + 3]
+    blocks: list[tuple[int, int, Delimiters]] = []
+    if head == b"ISA":
+        d = isa_delimiters(b, p)
+        start = p
+        search = p + 3
+        while True:
+            i = b.find(b"ISA", search)
+            if i < 0:
+                break
+            if _is_isa_start(b, i, d.terminator, start):
+                try:
+                    nd = isa_delimiters(b, i)
+                except X12FormatError:
+                    search = i + 3
+                    continue
+                if nd.key() != d.key():
+                    blocks.append((start, i, d))
+                    start, d = i, nd
+            search = i + 3
+        blocks.append((start, len(b), d))
+    elif head[:2] in (b"GS", b"ST") and len(b) > p + 2 and not _is_alnum(b[p + 2]) and b[p + 2] not in b" \r\n\t":
+        d = infer_delimiters(b, p)
+        blocks.append((p, len(b), d))
+        notes.append(("warning", f"no ISA interchange header: the file starts at {head[:2].decode()}; "
+                                 f"delimiters inferred ({d.describe()})"))
+    else:
+        raise X12FormatError(_not_x12_reason(b[p:p + 16]))
+
+    arr = np.frombuffer(bytearray(b), np.uint8)   # writable copy
+    all_starts, all_ends, seg_blocks = [], [], []
+    for bs, be, d in blocks:
+        sub = arr[bs:be]
+        if d.element != ELEM:
+            sub[sub == d.element] = ELEM
+        if d.component is not None and d.component != COMP:
+            sub[sub == d.component] = COMP
+        tpos = np.flatnonzero(sub == d.terminator).astype(np.int64) + bs
+        starts = np.empty(len(tpos) + 1, np.int64)
+        starts[0] = bs
+        starts[1:] = tpos + 1
+        ends = np.empty(len(tpos) + 1, np.int64)
+        ends[:-1] = tpos
+        ends[-1] = be
+        _trim(arr, starts, ends)
+        keep = ends > starts
+        if not keep.all():
+            starts, ends = starts[keep], ends[keep]
+        all_starts.append(starts)
+        all_ends.append(ends)
+        seg_blocks.append(d)
+
+    starts = np.concatenate(all_starts) if all_starts else np.zeros(0, np.int64)
+    ends = np.concatenate(all_ends) if all_ends else np.zeros(0, np.int64)
+    first_idx, acc = [], 0
+    for s in all_starts:
+        first_idx.append(acc)
+        acc += len(s)
+    seg_code, qual_code = _codes(arr, starts, ends)
+    return Segments(arr, starts, ends, seg_code, qual_code,
+                    blocks=list(zip(first_idx, seg_blocks)), notes=notes)
+
+
+def _not_x12_reason(head: bytes) -> str:
+    if head.startswith(b"%PDF"):
+        return "not an X12 file: it is a PDF document"
+    if head.startswith(b"PK\x03\x04"):
+        return "not an X12 file: it is a ZIP/Office document"
+    if head.startswith(b"\x89PNG") or head.startswith(b"\xff\xd8"):
+        return "not an X12 file: it is an image"
+    printable = sum(32 <= c < 127 for c in head)
+    if printable < len(head) * 0.8:
+        return "not an X12 file: binary content, no ISA interchange header"
+    shown = head.decode("ascii", "replace")
+    return f"not an X12 file: no ISA interchange header (it starts with {shown!r})"
+
+
+def _trim(arr: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> None:
+    """In place: move starts past leading whitespace and stray non-alphanumeric bytes (a newline after the
+    terminator, indentation, the '~' of a '\\n~' pseudo-terminator), and ends before trailing whitespace."""
+    act = np.flatnonzero(starts < ends)
+    for _ in range(_MAX_TRIM):
+        if not len(act):
+            break
+        act = act[_LEAD_JUNK[arr[starts[act]].astype(np.int16) + 1]]
+        starts[act] += 1
+        act = act[starts[act] < ends[act]]
+    act = np.flatnonzero(starts < ends)
+    for _ in range(_MAX_TRIM):
+        if not len(act):
+            break
+        act = act[_WS[arr[ends[act] - 1].astype(np.int16) + 1]]
+        ends[act] -= 1
+        act = act[starts[act] < ends[act]]
+
+
+def _codes(arr: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    n = len(starts)
+    if n == 0:
+        return np.zeros(0, np.int32), np.zeros(0, np.int32)
+    length = ends - starts
+
+    def at(base, off, limit):
+        ok = (base + off) < limit
+        out = np.full(n, -1, np.int32)
+        out[ok] = arr[base[ok] + off]
+        return out
+
+    c0, c1, c2, c3 = (at(starts, k, ends) for k in range(4))
+    a0, a1, a2 = (_ALNUM[c + 1] for c in (c0, c1, c2))
+    end2 = (c2 == ELEM) | (c2 == -1)
+    end3 = (c3 == ELEM) | (c3 == -1)
+    id3 = a0 & a1 & a2 & end3
+    id2 = a0 & a1 & end2
+    seg = np.where(id3, (c0 << 16) | (c1 << 8) | c2, np.where(id2, (c0 << 16) | (c1 << 8), 0)).astype(np.int32)
+    idlen = np.where(id3, 3, np.where(id2, 2, 0))
+    has_q = (idlen > 0) & (length > idlen)
+    qs = starts + idlen + 1
+    q = [at(qs, k, np.where(has_q, ends, 0)) for k in range(4)]
+    # qualifier length = bytes before the next element separator (or the end), at most 3 counted
+    stop = [(x == ELEM) | (x == -1) for x in q]
+    qlen = np.where(stop[0], 0, np.where(stop[1], 1, np.where(stop[2], 2, np.where(stop[3], 3, 4))))
+    b0 = np.where(qlen >= 1, q[0], 0)
+    b1 = np.where(qlen >= 2, q[1], 0)
+    b2 = np.where(qlen >= 3, q[2], 0)
+    qual = np.where(qlen > 3, -1, (b0 << 16) | (b1 << 8) | b2).astype(np.int32)
+    qual[~has_q] = 0
+    return seg, qual

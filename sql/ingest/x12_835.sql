@@ -1,0 +1,187 @@
+-- 835 (005010X221A1) -> remit_payments, remit_claims, remit_lines, remit_adjustments, provider_adjustments.
+--
+-- The reader (pipelines/ingest/x12.py) has already split the file into segments and worked out, with
+-- running maxima over segment positions, which loop every segment belongs to. It registers one Arrow
+-- table per loop; each row holds the raw texts of the segments of that loop the mapping needs (NULL when
+-- the loop has none), plus segment positions (1-based, in the file):
+--
+--   x12_tx835  one row per loaded ST..SE:   st_pos, isa, gs, st, bpr, trn, n1_pr, ref_2u, n1_pe
+--              (header: the first of each before the first LX/CLP; ref_2u = REF*2U, payer id)
+--   x12_clp    one row per CLP (loop 2100): clp_pos, st_pos, clp,
+--              nm1_qc, nm1_il, nm1_82, dtm_232, dtm_233, dtm_050   (claim level: before the first SVC)
+--   x12_svc    one row per SVC (loop 2110): svc_pos, clp_pos, svc, dtm_472, dtm_150, dtm_151, ref_6r, amt_b6
+--   x12_lq     every LQ*HE of a service:    svc_pos, pos, lq
+--   x12_cas    one row per CAS segment:     cas_pos, clp_pos, svc_pos (0 = claim level), cas
+--   x12_plb    one row per PLB segment:     plb_pos, st_pos, plb
+--
+-- Each mapping builds x12_out_<table> (typed columns + `problems`, the values that did not parse), then
+-- inserts it into the raw table. getvariable('x12_source_file') is the file's name as given.
+-- Statements are separated by a ';' at the end of a line.
+
+create or replace temp table x12_out_remit_payments as
+select
+    x12_amount(x12_el(bpr, 2))                                   as amount,
+    x12_el(bpr, 3)                                               as credit_debit,
+    x12_el(bpr, 4)                                               as method,
+    x12_date(x12_el(bpr, 16))                                    as payment_date,
+    x12_el(trn, 2)                                               as trace_number,
+    x12_el(n1_pr, 2)                                             as payer_name,
+    coalesce(nullif(x12_el(n1_pr, 4), ''), nullif(x12_el(ref_2u, 2), ''), nullif(x12_el(trn, 3), ''))
+                                                                 as payer_id,
+    x12_el(n1_pe, 2)                                             as payee_name,
+    x12_el(n1_pe, 4)                                             as payee_id,
+    getvariable('x12_source_file')                               as source_file,
+    st_pos                                                       as segment_pos,
+    x12_problems([x12_bad_amount('BPR02', x12_el(bpr, 2)),
+                  x12_bad_date('BPR16', x12_el(bpr, 16))])       as problems
+from x12_tx835;
+
+insert into remit_payments by name select * exclude (problems) from x12_out_remit_payments;
+
+create or replace temp table x12_out_remit_claims as
+select
+    x12_el(c.clp, 1)                                             as claim_id,
+    x12_el(c.clp, 2)                                             as status_code,       -- 22 = reversal, kept
+    x12_amount(x12_el(c.clp, 3))                                 as charge,
+    x12_amount(x12_el(c.clp, 4))                                 as paid,
+    x12_amount(x12_el(c.clp, 5))                                 as patient_responsibility,
+    x12_el(c.clp, 6)                                             as filing_indicator,
+    x12_el(c.clp, 7)                                             as payer_claim_id,
+    x12_el(c.clp, 8)                                             as facility_type,
+    x12_el(c.clp, 9)                                             as frequency_code,
+    x12_el(c.clp, 11)                                            as drg_code,
+    x12_number(x12_el(c.clp, 12))                                as drg_weight,
+    x12_number(x12_el(c.clp, 13))                                as discharge_fraction,
+    x12_el(c.nm1_qc, 3)                                          as patient_last,
+    x12_el(c.nm1_qc, 4)                                          as patient_first,
+    x12_el(c.nm1_qc, 9)                                          as patient_member_id,
+    x12_el(c.nm1_il, 9)                                          as subscriber_member_id,
+    x12_el(c.nm1_82, 9)                                          as rendering_npi,
+    x12_date(x12_el(c.dtm_232, 2))                               as statement_from,
+    x12_date(x12_el(c.dtm_233, 2))                               as statement_to,
+    x12_date(x12_el(c.dtm_050, 2))                               as received_date,
+    x12_date(x12_el(t.bpr, 16))                                  as payment_date,
+    x12_el(t.trn, 2)                                             as trace_number,
+    x12_el(t.n1_pr, 2)                                           as payer_name,
+    coalesce(nullif(x12_el(t.n1_pr, 4), ''), nullif(x12_el(t.ref_2u, 2), ''), nullif(x12_el(t.trn, 3), ''))
+                                                                 as payer_id,
+    getvariable('x12_source_file')                               as source_file,
+    c.clp_pos                                                    as segment_pos,
+    x12_problems([x12_bad_amount('CLP03', x12_el(c.clp, 3)),
+                  x12_bad_amount('CLP04', x12_el(c.clp, 4)),
+                  x12_bad_amount('CLP05', x12_el(c.clp, 5)),
+                  x12_bad_number('CLP12', x12_el(c.clp, 12)),
+                  x12_bad_number('CLP13', x12_el(c.clp, 13)),
+                  x12_bad_date('DTM*232', x12_el(c.dtm_232, 2)),
+                  x12_bad_date('DTM*233', x12_el(c.dtm_233, 2)),
+                  x12_bad_date('DTM*050', x12_el(c.dtm_050, 2))]) as problems
+from x12_clp c
+left join x12_tx835 t on t.st_pos = c.st_pos;
+
+insert into remit_claims by name select * exclude (problems) from x12_out_remit_claims;
+
+create or replace temp table x12_out_remit_lines as
+with svc as (
+    select s.*,
+           x12_composite(x12_el(s.svc, 1))                       as proc,        -- SVC01
+           x12_composite(x12_el(s.svc, 6))                       as orig_proc,   -- SVC06 (code as billed)
+           coalesce(x12_el(s.dtm_472, 2), x12_el(s.dtm_150, 2))  as dos_text
+    from x12_svc s
+),
+remarks as (
+    select svc_pos, string_agg(x12_el(lq, 2), ';' order by pos) as remark_codes
+    from x12_lq
+    group by svc_pos
+)
+select
+    x12_el(c.clp, 1)                                             as claim_id,
+    s.clp_pos                                                    as claim_pos,
+    s.proc[1]                                                    as proc_qualifier,
+    s.proc[2]                                                    as cpt,
+    x12_modifiers(s.proc)                                        as modifiers,
+    nullif(s.proc[3], '')                                        as modifier_1,
+    nullif(s.proc[4], '')                                        as modifier_2,
+    nullif(s.proc[5], '')                                        as modifier_3,
+    nullif(s.proc[6], '')                                        as modifier_4,
+    x12_amount(x12_el(s.svc, 2))                                 as charge,
+    x12_amount(x12_el(s.svc, 3))                                 as paid,
+    nullif(x12_el(s.svc, 4), '')                                 as revenue_code,
+    coalesce(x12_number(x12_el(s.svc, 5)), 1)                    as units_paid,   -- absent = 1
+    nullif(s.orig_proc[2], '')                                   as original_cpt,
+    case when s.orig_proc is not null then x12_modifiers(s.orig_proc) end
+                                                                 as original_modifiers,
+    x12_number(x12_el(s.svc, 7))                                 as original_units,
+    x12_date(s.dos_text)                                         as dos,
+    x12_date(x12_el(s.dtm_151, 2))                               as dos_end,
+    x12_el(s.ref_6r, 2)                                          as line_control_number,
+    x12_amount(x12_el(s.amt_b6, 2))                              as allowed,
+    r.remark_codes                                               as remark_codes,
+    getvariable('x12_source_file')                               as source_file,
+    s.svc_pos                                                    as segment_pos,
+    x12_problems([x12_bad_amount('SVC02', x12_el(s.svc, 2)),
+                  x12_bad_amount('SVC03', x12_el(s.svc, 3)),
+                  x12_bad_number('SVC05', x12_el(s.svc, 5)),
+                  x12_bad_number('SVC07', x12_el(s.svc, 7)),
+                  x12_bad_date('DTM*472/150', s.dos_text),
+                  x12_bad_date('DTM*151', x12_el(s.dtm_151, 2)),
+                  x12_bad_amount('AMT*B6', x12_el(s.amt_b6, 2))]) as problems
+from svc s
+left join x12_clp c on c.clp_pos = s.clp_pos
+left join remarks r on r.svc_pos = s.svc_pos;
+
+insert into remit_lines by name select * exclude (problems) from x12_out_remit_lines;
+
+-- CAS: up to six (reason, amount, quantity) triples after the group code -> one row each.
+create or replace temp table x12_out_remit_adjustments as
+with triples as (
+    select a.cas_pos, a.clp_pos, a.svc_pos, a.cas, i as triple_index,
+           x12_el(a.cas, 3 * i - 1)                              as reason_code,
+           x12_el(a.cas, 3 * i)                                  as amount_text,
+           x12_el(a.cas, 3 * i + 1)                              as quantity_text
+    from x12_cas a, range(1, 7) as t(i)
+)
+select
+    x12_el(c.clp, 1)                                             as claim_id,
+    nullif(t.clp_pos, 0)                                         as claim_pos,
+    nullif(t.svc_pos, 0)                                         as line_pos,
+    case when t.svc_pos > 0 then 'line' else 'claim' end        as level,
+    x12_el(t.cas, 1)                                             as group_code,
+    t.reason_code                                                as reason_code,
+    x12_amount(t.amount_text)                                    as amount,
+    x12_number(t.quantity_text)                                  as quantity,
+    t.triple_index                                               as triple_index,
+    getvariable('x12_source_file')                               as source_file,
+    t.cas_pos                                                    as segment_pos,
+    x12_problems([x12_bad_amount('CAS amount ' || t.triple_index, t.amount_text),
+                  x12_bad_number('CAS quantity ' || t.triple_index, t.quantity_text)]) as problems
+from triples t
+left join x12_clp c on c.clp_pos = t.clp_pos
+where t.triple_index = 1 or coalesce(t.reason_code, '') <> '' or coalesce(t.amount_text, '') <> '';
+
+insert into remit_adjustments by name select * exclude (problems) from x12_out_remit_adjustments;
+
+-- PLB: provider, fiscal period date, then up to six (reason:reference composite, amount) pairs.
+create or replace temp table x12_out_provider_adjustments as
+with pairs as (
+    select p.plb_pos, p.st_pos, p.plb, j as pair_index,
+           x12_el(p.plb, 2 * j + 1)                              as reason_composite,
+           x12_el(p.plb, 2 * j + 2)                              as amount_text
+    from x12_plb p, range(1, 7) as t(j)
+)
+select
+    x12_el(p.plb, 1)                                             as provider_id,
+    x12_date(x12_el(p.plb, 2))                                   as fiscal_date,
+    x12_part(p.reason_composite, 1)                              as reason_code,
+    x12_part(p.reason_composite, 2)                              as reference,
+    x12_amount(p.amount_text)                                    as amount,
+    p.pair_index                                                 as pair_index,
+    x12_el(t.n1_pr, 2)                                           as payer_name,
+    getvariable('x12_source_file')                               as source_file,
+    p.plb_pos                                                    as segment_pos,
+    x12_problems([x12_bad_date('PLB02', case when p.pair_index = 1 then x12_el(p.plb, 2) end),
+                  x12_bad_amount('PLB amount ' || p.pair_index, p.amount_text)]) as problems
+from pairs p
+left join x12_tx835 t on t.st_pos = p.st_pos
+where p.pair_index = 1 or coalesce(p.reason_composite, '') <> '' or coalesce(p.amount_text, '') <> '';
+
+insert into provider_adjustments by name select * exclude (problems) from x12_out_provider_adjustments;

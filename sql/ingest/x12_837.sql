@@ -1,0 +1,148 @@
+-- 837P (005010X222A1) -> claims, claim_lines.
+--
+-- The reader (pipelines/ingest/x12.py) has already split the file into segments and worked out, with
+-- running maxima over segment positions, which loop every segment belongs to. It registers one Arrow
+-- table per loop; each row holds the raw texts of the segments of that loop the mapping needs (NULL when
+-- the loop has none), plus segment positions (1-based, in the file):
+--
+--   x12_tx837  one row per loaded ST..SE: st_pos, isa, gs, st, bht
+--   x12_hl     one row per HL, with the first of each segment in the HL before its first CLM:
+--              hl_pos, st_pos, hl, nm1_85, n4_85 (the N4 of the NM1*85 loop), sbr, nm1_il,
+--              dmg_il (DMG of the NM1*IL loop), nm1_pr, nm1_qc, dmg_qc (DMG of the NM1*QC loop)
+--   x12_clm    one row per CLM (loop 2300 and its 2310 loops, up to the first LX or 2320 SBR):
+--              clm_pos, st_pos, hl_pos (the HL the claim sits in), clm, ref_g1, ref_f8, nm1_82, nm1_dn, nm1_p3
+--   x12_hi     every HI of a claim:  clm_pos, pos, hi
+--   x12_sv1    one row per SV1 (loop 2400 and 2420A): sv1_pos, clm_pos, lx, sv1, dtp_472, ref_6r, ref_g1, nm1_82
+--
+-- Each mapping builds x12_out_<table> (typed columns + `problems`, the values that did not parse), then
+-- inserts it into the raw table. getvariable('x12_source_file') is the file's name as given.
+-- Statements are separated by a ';' at the end of a line.
+
+-- The HL tree: a claim sits in a subscriber HL (level 22) or a patient HL (level 23, whose parent HL02
+-- is the subscriber); the subscriber's parent is the billing provider HL (level 20). Parents are found by
+-- HL01 id within the transaction; when a file's ids are broken, the nearest earlier HL of the level is used.
+create or replace temp table x12_claim_hl as
+with hl as (
+    select hl_pos, st_pos, x12_el(hl, 1) as hl_id, x12_el(hl, 2) as parent_id, x12_el(hl, 3) as level
+    from x12_hl
+),
+hl_by_id as (   -- the first HL with each id (a broken file may repeat ids)
+    select * from hl qualify row_number() over (partition by st_pos, hl_id order by hl_pos) = 1
+),
+tree as (
+    select c.clm_pos, c.st_pos, c.hl_pos, h.level,
+           p.hl_pos as parent_pos, g.hl_pos as grandparent_pos
+    from x12_clm c
+    left join hl h on h.hl_pos = c.hl_pos
+    left join hl_by_id p on p.st_pos = h.st_pos and p.hl_id = h.parent_id
+    left join hl_by_id g on g.st_pos = p.st_pos and g.hl_id = p.parent_id
+),
+by_level as (
+    select clm_pos, st_pos, hl_pos,
+           case when level = '23' then hl_pos end                                   as patient_hl,
+           case when level = '23' then parent_pos when level = '22' then hl_pos end  as subscriber_hl,
+           case when level = '23' then grandparent_pos when level = '22' then parent_pos end as billing_hl
+    from tree
+)
+select b.clm_pos, b.patient_hl,
+       coalesce(b.subscriber_hl, s.hl_pos) as subscriber_hl,
+       coalesce(b.billing_hl, p.hl_pos)    as billing_hl
+from by_level b
+asof left join (select st_pos, hl_pos from hl where level = '22') s
+    on s.st_pos = b.st_pos and s.hl_pos <= b.hl_pos
+asof left join (select st_pos, hl_pos from hl where level = '20') p
+    on p.st_pos = b.st_pos and p.hl_pos <= b.hl_pos;
+
+create or replace temp table x12_out_claims as
+with diagnoses as (   -- HI composites qualifier:code; principal (ABK/BK) first
+    select h.clm_pos,
+           string_agg(x12_part(x12_el(h.hi, k), 2), ';'
+                      order by x12_part(x12_el(h.hi, k), 1) in ('ABK', 'BK') desc, h.pos, k) as codes
+    from x12_hi h, range(1, 13) as t(k)
+    where x12_part(x12_el(h.hi, k), 1) in ('ABK', 'ABF', 'BK', 'BF', 'ABJ', 'BJ', 'ABN', 'BN', 'APR', 'PR', 'DR')
+      and coalesce(x12_part(x12_el(h.hi, k), 2), '') <> ''
+    group by h.clm_pos
+)
+select
+    x12_el(c.clm, 1)                                             as claim_id,
+    x12_amount(x12_el(c.clm, 2))                                 as total_charge,
+    x12_part(x12_el(c.clm, 5), 1)                                as place_of_service,
+    x12_part(x12_el(c.clm, 5), 3)                                as frequency_code,
+    x12_el(c.ref_g1, 2)                                          as prior_auth,
+    x12_el(c.ref_f8, 2)                                          as payer_claim_ref,
+    x12_el(b.nm1_85, 9)                                          as billing_npi,
+    case when x12_el(b.nm1_85, 2) = '1' and coalesce(x12_el(b.nm1_85, 4), '') <> ''
+         then x12_el(b.nm1_85, 3) || ', ' || x12_el(b.nm1_85, 4)
+         else x12_el(b.nm1_85, 3) end                            as billing_name,
+    x12_el(b.n4_85, 3)                                           as billing_zip,
+    x12_el(s.nm1_il, 9)                                          as subscriber_member_id,
+    x12_el(s.nm1_il, 3)                                          as subscriber_last,
+    x12_el(s.nm1_il, 4)                                          as subscriber_first,
+    x12_date(case when x12_el(s.dmg_il, 1) = 'D8' then x12_el(s.dmg_il, 2) end) as subscriber_dob,
+    x12_el(s.dmg_il, 3)                                          as subscriber_gender,
+    case when p.hl_pos is not null then x12_el(p.nm1_qc, 3) else x12_el(s.nm1_il, 3) end as patient_last,
+    case when p.hl_pos is not null then x12_el(p.nm1_qc, 4) else x12_el(s.nm1_il, 4) end as patient_first,
+    x12_date(case when p.hl_pos is not null
+                  then case when x12_el(p.dmg_qc, 1) = 'D8' then x12_el(p.dmg_qc, 2) end
+                  else case when x12_el(s.dmg_il, 1) = 'D8' then x12_el(s.dmg_il, 2) end end) as patient_dob,
+    p.hl_pos is null                                             as patient_is_subscriber,
+    x12_el(s.nm1_pr, 3)                                          as payer_name,
+    x12_el(s.nm1_pr, 9)                                          as payer_id,
+    x12_el(s.sbr, 9)                                             as claim_filing_code,
+    x12_el(c.nm1_82, 9)                                          as rendering_npi,
+    coalesce(x12_el(c.nm1_dn, 9), x12_el(c.nm1_p3, 9))           as referring_npi,
+    d.codes                                                      as diagnosis_codes,
+    x12_date(x12_el(t.bht, 4))                                   as submission_date,
+    x12_el(t.isa, 13)                                            as interchange_control,
+    x12_el(t.st, 2)                                              as st_control,
+    getvariable('x12_source_file')                               as source_file,
+    c.clm_pos                                                    as segment_pos,
+    x12_problems([x12_bad_amount('CLM02', x12_el(c.clm, 2)),
+                  x12_bad_date('BHT04', x12_el(t.bht, 4)),
+                  x12_bad_date('DMG02 (subscriber)', case when x12_el(s.dmg_il, 1) = 'D8' then x12_el(s.dmg_il, 2) end),
+                  x12_bad_date('DMG02 (patient)', case when p.hl_pos is not null and x12_el(p.dmg_qc, 1) = 'D8'
+                                                       then x12_el(p.dmg_qc, 2) end)]) as problems
+from x12_clm c
+left join x12_claim_hl h on h.clm_pos = c.clm_pos
+left join x12_hl b on b.hl_pos = h.billing_hl
+left join x12_hl s on s.hl_pos = h.subscriber_hl
+left join x12_hl p on p.hl_pos = h.patient_hl
+left join x12_tx837 t on t.st_pos = c.st_pos
+left join diagnoses d on d.clm_pos = c.clm_pos;
+
+insert into claims by name select * exclude (problems) from x12_out_claims;
+
+create or replace temp table x12_out_claim_lines as
+with sv1 as (
+    select l.*, x12_composite(x12_el(l.sv1, 1)) as proc     -- SV101: HC:97530:GO:KX
+    from x12_sv1 l
+)
+select
+    x12_el(c.clm, 1)                                             as claim_id,
+    try_cast(x12_el(l.lx, 1) as integer)                         as line_number,
+    l.proc[1]                                                    as proc_qualifier,
+    l.proc[2]                                                    as cpt,
+    x12_modifiers(l.proc)                                        as modifiers,
+    nullif(l.proc[3], '')                                        as modifier_1,
+    nullif(l.proc[4], '')                                        as modifier_2,
+    nullif(l.proc[5], '')                                        as modifier_3,
+    nullif(l.proc[6], '')                                        as modifier_4,
+    x12_amount(x12_el(l.sv1, 2))                                 as charge,
+    x12_el(l.sv1, 3)                                             as unit_basis,
+    x12_number(x12_el(l.sv1, 4))                                 as units,
+    nullif(x12_el(l.sv1, 5), '')                                 as place_of_service,
+    x12_dtp_from(l.dtp_472)                                      as dos,
+    x12_dtp_to(l.dtp_472)                                        as dos_end,
+    x12_el(l.ref_6r, 2)                                          as line_control_number,
+    x12_el(l.ref_g1, 2)                                          as line_prior_auth,
+    x12_el(l.nm1_82, 9)                                          as rendering_npi,
+    getvariable('x12_source_file')                               as source_file,
+    l.sv1_pos                                                    as segment_pos,
+    l.clm_pos                                                    as claim_pos,
+    x12_problems([x12_bad_amount('SV102', x12_el(l.sv1, 2)),
+                  x12_bad_number('SV104', x12_el(l.sv1, 4)),
+                  x12_bad_dtp('DTP*472', l.dtp_472)])            as problems
+from sv1 l
+left join x12_clm c on c.clm_pos = l.clm_pos;
+
+insert into claim_lines by name select * exclude (problems) from x12_out_claim_lines;
