@@ -106,6 +106,28 @@ class MiniPractice:
                     reason_code=reason, amount=amount, triple_index=k, source_file="test.835", segment_pos=lpos))
         return self
 
+    def claim_adjustment(self, claim_id: str, group: str, reason: str, amount: float):
+        """A claim-level CAS (loop 2100) on the latest remit of claim_id."""
+        clp = [r for r in self.remit_claims if r["claim_id"] == claim_id][-1]
+        k = sum(1 for a in self.adjustments if a["claim_pos"] == clp["segment_pos"] and a["level"] == "claim") + 1
+        self.adjustments.append(dict(
+            claim_id=claim_id, claim_pos=clp["segment_pos"], line_pos=None, level="claim", group_code=group,
+            reason_code=reason, amount=amount, triple_index=k, source_file=clp["source_file"],
+            segment_pos=clp["segment_pos"] + 1))
+        return self
+
+    def reversal(self, claim_id: str, paid_date):
+        """A reversal (CLP02 = 22) of the latest remit of claim_id: the same CLP and SVC rows, negated."""
+        clp = [r for r in self.remit_claims if r["claim_id"] == claim_id][-1]
+        pos = self._next()
+        self.remit_claims.append(dict(clp, status_code="22", charge=-clp["charge"], paid=-clp["paid"],
+                                      payment_date=d(paid_date), segment_pos=pos))
+        for i, ln in enumerate([x for x in self.remit_lines if x["claim_pos"] == clp["segment_pos"]], start=1):
+            self.remit_lines.append(dict(ln, claim_pos=pos, charge=-ln["charge"], paid=-ln["paid"],
+                                         allowed=None if ln["allowed"] is None else -ln["allowed"],
+                                         segment_pos=pos + i))
+        return self
+
     def visit(self, dos, cpt, minutes=None, units=None, role="OT", ota_minutes=None, note_type="daily",
               member_id: str | None = None, payer: str | None = None, patient_id="MRN1", claim_id=None):
         self.visits.append(dict(
@@ -115,9 +137,11 @@ class MiniPractice:
             claim_id=claim_id, source_file="visits.csv", row_number=len(self.visits) + 2))
         return self
 
-    def plan(self, start, end, signed=None, kind="initial", patient_id="MRN1"):
+    def plan(self, start, end, signed=None, kind="initial", patient_id="MRN1", order=None, transmitted=None):
+        """order / transmitted: the signed order's date and the POC transmittal date (RULEBOOK §7 2025 exception)."""
         self.plans.append(dict(patient_id=patient_id, start_date=d(start), end_date=d(end), signed_date=d(signed),
-                               kind=kind, source_file="plans.csv", row_number=len(self.plans) + 2))
+                               kind=kind, source_file="plans.csv", row_number=len(self.plans) + 2,
+                               order_date=d(order), transmitted_date=d(transmitted)))
         return self
 
     def auth(self, number, start, end, visits=None, payer: str | None = None, patient_id="MRN1"):

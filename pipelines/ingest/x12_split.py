@@ -262,16 +262,22 @@ def split(raw: bytes) -> Segments:
         notes.append(("warning", f"no ISA interchange header: the file starts at {head[:2].decode()}; "
                                  f"delimiters inferred ({d.describe()})"))
     else:
-        raise X12FormatError(_not_x12_reason(b[p:p + 16]))
+        raw_p = first_content(raw)
+        raise X12FormatError(_not_x12_reason(raw[raw_p:raw_p + 16] if raw[:2] not in (b"\xff\xfe", b"\xfe\xff")
+                                             else b[p:p + 16]))
 
-    arr = np.frombuffer(bytearray(b), np.uint8)   # writable copy
+    # canonical delimiters, one C-speed bytes.translate per interchange block
+    pieces = [b[:blocks[0][0]]]
+    for bs, be, d in blocks:
+        src, dst = bytes([d.element]), bytes([ELEM])
+        if d.component is not None:
+            src, dst = src + bytes([d.component]), dst + bytes([COMP])
+        pieces.append(b[bs:be].translate(bytes.maketrans(src, dst)))
+    canon = pieces[1] if len(pieces) == 2 and not pieces[0] else b"".join(pieces)
+    arr = np.frombuffer(canon, np.uint8)
     all_starts, all_ends, seg_blocks = [], [], []
     for bs, be, d in blocks:
         sub = arr[bs:be]
-        if d.element != ELEM:
-            sub[sub == d.element] = ELEM
-        if d.component is not None and d.component != COMP:
-            sub[sub == d.component] = COMP
         tpos = np.flatnonzero(sub == d.terminator).astype(np.int64) + bs
         starts = np.empty(len(tpos) + 1, np.int64)
         starts[0] = bs
@@ -332,15 +338,20 @@ def _trim(arr: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> None:
 
 
 def _codes(arr: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Packed segment id (2-3 alphanumerics before the first element separator, 0 when unreadable) and
+    packed first element (0 when empty, -1 when longer than 3 characters) of every segment.
+    """
     n = len(starts)
     if n == 0:
         return np.zeros(0, np.int32), np.zeros(0, np.int32)
     length = ends - starts
 
-    def at(base, off, limit):
-        ok = (base + off) < limit
-        out = np.full(n, -1, np.int32)
-        out[ok] = arr[base[ok] + off]
+    last = len(arr) - 1
+
+    def at(base, k, limit):
+        i = base + k
+        out = arr[np.minimum(i, last)].astype(np.int32)
+        out[i >= limit] = -1
         return out
 
     c0, c1, c2, c3 = (at(starts, k, ends) for k in range(4))
@@ -352,9 +363,9 @@ def _codes(arr: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.nd
     seg = np.where(id3, (c0 << 16) | (c1 << 8) | c2, np.where(id2, (c0 << 16) | (c1 << 8), 0)).astype(np.int32)
     idlen = np.where(id3, 3, np.where(id2, 2, 0))
     has_q = (idlen > 0) & (length > idlen)
-    qs = starts + idlen + 1
-    q = [at(qs, k, np.where(has_q, ends, 0)) for k in range(4)]
-    # qualifier length = bytes before the next element separator (or the end), at most 3 counted
+    qs = np.where(has_q, starts + idlen + 1, ends)
+    q = [at(qs, k, ends) for k in range(4)]
+    # qualifier length = bytes before the next element separator (or the end), more than 3 -> -1
     stop = [(x == ELEM) | (x == -1) for x in q]
     qlen = np.where(stop[0], 0, np.where(stop[1], 1, np.where(stop[2], 2, np.where(stop[3], 3, 4))))
     b0 = np.where(qlen >= 1, q[0], 0)

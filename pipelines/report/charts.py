@@ -38,10 +38,11 @@ plt.rcParams.update({
 
 def _money(x, _pos=None) -> str:
     x = float(x)
-    if abs(x) >= 1_000_000:
-        return f"${x / 1_000_000:.1f}M"
-    if abs(x) >= 1_000:
-        return f"${x / 1_000:.0f}k"
+    ax = abs(x)
+    if ax >= 1_000_000:
+        return f"${x / 1_000_000:.{0 if ax >= 10_000_000 else 1}f}M".replace(".0M", "M")
+    if ax >= 1_000:
+        return f"${x / 1_000:.{0 if ax >= 10_000 else 1}f}k".replace(".0k", "k")
     return f"${x:.0f}"
 
 
@@ -56,8 +57,8 @@ def dollars_by_recommendation(recs: list[dict], limit: int = 12) -> str | None:
     recs = [r for r in recs if float(r["total_usd"] or 0) > 0][:limit]
     if not recs:
         return None
-    labels = [f"#{r['rank']} " + textwrap.shorten(r["title"], 52, placeholder="…") for r in recs]
-    fig, ax = plt.subplots(figsize=(6.8, 0.28 * len(recs) + 0.9))
+    labels = [f"#{r['rank']} " + textwrap.shorten(r["title"], 44, placeholder="…") for r in recs]
+    fig, ax = plt.subplots(figsize=(4.5, 0.28 * len(recs) + 0.9))  # + ~2.3in of labels
     left = [0.0] * len(recs)
     for kind in ("recoverable", "at_risk", "overbilled", "lost"):
         vals = [float(r[f"{kind}_usd"] or 0) for r in recs]
@@ -68,7 +69,7 @@ def dollars_by_recommendation(recs: list[dict], limit: int = 12) -> str | None:
     ax.set_yticks(range(len(recs)), labels)
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(FuncFormatter(_money))
-    ax.legend(loc="lower right", ncol=4, fontsize=7)
+    ax.legend(loc="lower left", ncol=4, fontsize=7, bbox_to_anchor=(0, 1.0))
     ax.grid(axis="x", color="#eeeeee")
     ax.set_axisbelow(True)
     return _uri(fig)
@@ -83,7 +84,7 @@ def denials_by_class_and_payer(data: list[dict]) -> str | None:
             payers.append(d["payer"])
     totals = {p: sum(d["amount"] for d in data if d["payer"] == p) for p in payers}
     payers.sort(key=lambda p: (p == "All other payers", -totals[p]))
-    fig, ax = plt.subplots(figsize=(6.8, 0.32 * len(payers) + 0.9))
+    fig, ax = plt.subplots(figsize=(4.6, 0.32 * len(payers) + 0.9))  # + payer labels
     left = [0.0] * len(payers)
     for cls in ("FIX", "APPEAL", "PATIENT", "WRITE-OFF", "UNCLASSIFIED"):
         vals = [sum(d["amount"] for d in data if d["payer"] == p and d["class"] == cls) for p in payers]
@@ -94,7 +95,7 @@ def denials_by_class_and_payer(data: list[dict]) -> str | None:
     ax.set_yticks(range(len(payers)), [textwrap.shorten(p, 40, placeholder="…") for p in payers])
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(FuncFormatter(_money))
-    ax.legend(loc="lower right", ncol=5, fontsize=7)
+    ax.legend(loc="lower left", ncol=5, fontsize=7, bbox_to_anchor=(0, 1.0))
     ax.grid(axis="x", color="#eeeeee")
     ax.set_axisbelow(True)
     return _uri(fig)
@@ -103,7 +104,8 @@ def denials_by_class_and_payer(data: list[dict]) -> str | None:
 def monthly_flow(data: list[dict]) -> str | None:
     if not data:
         return None
-    labels = [d["month"].strftime("%b %y") for d in data]
+    labels = [d["month"].strftime("%b\n%Y") if (i == 0 or d["month"].month == 1) else d["month"].strftime("%b")
+              for i, d in enumerate(data)]
     x = range(len(data))
     fig, ax = plt.subplots(figsize=(6.8, 2.6))
     w = 0.38
@@ -115,7 +117,7 @@ def monthly_flow(data: list[dict]) -> str | None:
             label="Denied (by remittance date)")
     ax.set_xticks(list(x), labels)
     ax.yaxis.set_major_formatter(FuncFormatter(_money))
-    ax.legend(loc="upper left", ncol=3, fontsize=7, bbox_to_anchor=(0, 1.12))
+    ax.legend(loc="upper left", ncol=3, fontsize=7, bbox_to_anchor=(0, 1.16))
     ax.grid(axis="y", color="#eeeeee")
     ax.set_axisbelow(True)
     return _uri(fig)
@@ -131,11 +133,12 @@ def kx_threshold(kx: dict) -> str | None:
     ax.barh(range(len(pts)), [p["total"] for p in pts], color=colors, height=0.6)
     ax.set_yticks(range(len(pts)), [p["label"] for p in pts])
     ax.invert_yaxis()
-    top = max(max(p["total"] for p in pts), tmr) * 1.08
+    top = max(max(p["total"] for p in pts), tmr) * 1.18
     ax.set_xlim(0, top)
-    for v, name, style in ((thr, f"KX threshold ${thr:,.0f}", "--"), (tmr, f"Review ${tmr:,.0f}", ":")):
+    for v, name, style, ha in ((thr, f"KX threshold ${thr:,.0f} ", "--", "right"),
+                               (tmr, f" Review ${tmr:,.0f}", ":", "left")):
         ax.axvline(v, color=INK, linestyle=style, linewidth=1)
-        ax.text(v, -0.9, name, ha="center", va="bottom", fontsize=7, color=INK)
+        ax.text(v, -0.95, name, ha=ha, va="bottom", fontsize=7, color=INK)
     ax.set_ylim(len(pts) - 0.4, -1.2)
     ax.xaxis.set_major_formatter(FuncFormatter(_money))
     ax.set_xlabel(f"OT allowed (GO lines) in {kx['year']}, this practice's claims")

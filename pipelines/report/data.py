@@ -25,7 +25,7 @@ THERAPIST_GROUPS = {
     "Minutes": ("MINUTES_MISSING",),
     "Coding": ("CODING_EDIT",),
 }
-CAPS = {"examples": 8, "full_recs": 12, "rec_table": 30, "payers": 10, "therapists": 12, "months": 24,
+CAPS = {"examples": 5, "full_recs": 12, "rec_table": 30, "payers": 10, "therapists": 12, "months": 24,
         "kx_patients": 15, "files": 25, "issues": 15, "denial_payers": 6}
 
 
@@ -280,6 +280,12 @@ def kx_picture(con, year: int | None = None) -> dict:
     and the $3,000 review amount. Line value: the remit's allowed amount (AMT*B6, else paid + PR) when
     remitted, else the practice's median Medicare allowed per unit for the code x units, else the charge.
     Patients are labelled with their patient_ref from the findings (never a name or member id)."""
+    if year is None and table_exists(con, "audit_params"):
+        try:
+            y = con.execute("select year(max(audit_end)) from audit_params").fetchone()[0]
+            year = int(y) if y else None
+        except duckdb.Error:
+            year = None
     if year is None:
         y = con.execute("select max(year(dos)) from _rpt_lines_final").fetchone()[0]
         if y is None:
@@ -291,7 +297,37 @@ def kx_picture(con, year: int | None = None) -> dict:
             if r["bucket"] == "OT":
                 thresholds[int(r["year"])] = (float(r["threshold"]), float(r["tmr_amount"]))
     kx, tmr = thresholds.get(year, (None, 3000.0))
-    pts = rows(con, f"""
+    staged = _kx_from_staging(con, year, kx)
+    if staged is not None:
+        pts = staged
+    else:
+        pts = _kx_from_raw(con, year, kx)
+    for i, p in enumerate(pts, 1):
+        p["label"] = p.get("patient_ref") or f"Beneficiary {i}"
+        p.pop("patient_ref", None)
+    n_over = con.execute(f"""select count(distinct patient_ref) from findings
+                             where rule_id = 'TMR_THRESHOLD' and year(dos) = {year}""").fetchone()[0]
+    return {"year": year, "threshold": kx, "tmr": tmr, "patients": pts, "n_tmr_findings": n_over}
+
+
+def _kx_from_staging(con, year: int, kx: float | None) -> list[dict] | None:
+    """The check stage's own running totals (stg_medicare_ot_lines: expected allowed after MPPR and CO,
+    the numbers KX_MISSING and TMR_THRESHOLD use), labelled by patient_ref_of(patient_key)."""
+    if not table_exists(con, "stg_medicare_ot_lines"):
+        return None
+    body = f"""from stg_medicare_ot_lines where year = {year} group by patient_key
+               having sum(ot_amount) >= {0.6 * (kx or 2000)}
+               order by total desc limit {CAPS['kx_patients']}"""
+    for label in ("patient_ref_of(patient_key)", "null"):
+        try:
+            return rows(con, f"select sum(ot_amount)::double as total, {label} as patient_ref {body}")
+        except duckdb.Error:
+            continue
+    return None
+
+
+def _kx_from_raw(con, year: int, kx: float | None) -> list[dict]:
+    return rows(con, f"""
         with med as (
             select l.claim_id, l.cpt, l.units, l.dos, l.charge, c.subscriber_member_id, c.patient_last,
                    c.patient_first, c.patient_dob
@@ -328,12 +364,6 @@ def kx_picture(con, year: int | None = None) -> dict:
                        where list_contains(claims, f.claim_id)) as patient_ref
         from per_patient where total >= {0.6 * (kx or 2000)}
         order by total desc limit {CAPS['kx_patients']}""")
-    for i, p in enumerate(pts, 1):
-        p["label"] = p["patient_ref"] or f"Beneficiary {i}"
-        del p["patient_ref"]
-    n_over = con.execute(f"""select count(distinct patient_ref) from findings
-                             where rule_id = 'TMR_THRESHOLD' and year(dos) = {year}""").fetchone()[0]
-    return {"year": year, "threshold": kx, "tmr": tmr, "patients": pts, "n_tmr_findings": n_over}
 
 
 # --- tables ----------------------------------------------------------------------------------------
@@ -353,7 +383,7 @@ def payer_scorecard(con) -> list[dict]:
                    sum(a.amount)::double as denied_usd
             from _rpt_denial_adj a join _rpt_clp_final r
               on a.source_file = r.source_file and a.claim_pos = r.segment_pos
-            join _rpt_claim_payer cp using (claim_id) group by 1
+            join _rpt_claim_payer cp on cp.claim_id = r.claim_id group by 1
         ), fnd as (
             select payer, any_value(payer_class) as payer_class, count(*) as findings,
                    coalesce(sum(amount_usd) filter (where amount_kind = 'recoverable'), 0)::double as recoverable,

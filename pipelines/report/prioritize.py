@@ -2,7 +2,8 @@
 
 Grouping: one recommendation per rule; for the rules whose fix depends on the payer (denials, filing
 limits, unpaid claims, underpayments) one per rule and payer, for the PAYER_SPLIT_TOP payers with the
-most dollars, the rule's remaining payers together in one more recommendation (payer NULL).
+most dollars (each holding at least PAYER_SPLIT_SHARE of the rule's dollars), the rule's remaining payers
+together in one more recommendation (payer NULL, payer_scope 'other').
 
 Two tracks, each ranked on its own scale, then interleaved one for one (see RANKING_METHOD):
 - revenue (categories leakage, denial): what acting brings in:
@@ -22,6 +23,7 @@ import pandas as pd
 PAYER_SPLIT_RULES = ("DENIAL_RECOVERABLE", "DENIAL_WRITE_OFF", "TIMELY_FILING_RISK", "CLAIM_UNPAID",
                      "UNDERPAYMENT")
 PAYER_SPLIT_TOP = 3
+PAYER_SPLIT_SHARE = 0.25
 
 KIND_WEIGHT = {"recoverable": 1.0, "at_risk": 0.5, "lost": 0.25}
 RUN_RATE_WEIGHT = 0.5
@@ -30,8 +32,9 @@ COMPLIANCE_CATEGORIES = ("compliance", "data_quality")
 
 RANKING_METHOD = (
     "Findings are grouped into recommendations: one per rule, and for denials, timely filing, unpaid "
-    "claims and underpayments (where the fix depends on the payer) one per rule and payer for the "
-    f"{PAYER_SPLIT_TOP} payers with the most dollars, the rule's other payers together. "
+    "claims and underpayments (where the fix depends on the payer) one per rule and payer for each of the "
+    f"(at most {PAYER_SPLIT_TOP}) payers carrying at least {PAYER_SPLIT_SHARE:.0%} of the rule's dollars, "
+    "the rule's other payers together. "
     "Each recommendation belongs to one of two tracks, ranked on its own scale. "
     "Revenue (leakage and denial rules) is scored by what acting brings in: recoverable dollars at full "
     "weight, at-risk dollars at 0.5 and lost dollars at 0.25 (fixability), plus half of the annual "
@@ -70,16 +73,24 @@ def _group_sql() -> str:
     rules = ", ".join(f"'{r}'" for r in PAYER_SPLIT_RULES)
     return f"""
         with payer_totals as (
-            select rule_id, payer, sum(amount_usd) as dollars
+            select rule_id, payer, sum(amount_usd) as dollars, count(*) as n
             from findings where rule_id in ({rules}) and payer is not null
             group by all
+        ), rule_totals as (
+            select rule_id, sum(dollars) as dollars, sum(n) as n, count(*) as n_payers
+            from payer_totals group by all
         ), top_payers as (
+            -- a payer gets its own recommendation when the rule has several payers and it carries at
+            -- least PAYER_SPLIT_SHARE of the rule's dollars (of its findings when the rule has no dollars)
             select rule_id, payer from (
-                select *, row_number() over (partition by rule_id order by dollars desc, payer) as rn
-                from payer_totals) where rn <= {PAYER_SPLIT_TOP}
+                select p.*, row_number() over (partition by p.rule_id order by p.dollars desc, p.n desc, p.payer)
+                         as rn,
+                       case when t.dollars > 0 then p.dollars / t.dollars else p.n / t.n end as share,
+                       t.n_payers
+                from payer_totals p join rule_totals t using (rule_id))
+            where rn <= {PAYER_SPLIT_TOP} and n_payers > 1 and share >= {PAYER_SPLIT_SHARE}
         ), split_rules as (
-            -- a rule is split only when it has more than one payer
-            select rule_id from payer_totals group by rule_id having count(*) > 1
+            select distinct rule_id from top_payers
         )
         select f.*,
                case when s.rule_id is null then null
@@ -115,7 +126,7 @@ def prioritize(con: duckdb.DuckDBPyConnection) -> None:
         select rule_id, group_payer, string_agg(payer, '; ' order by d desc, payer) as payers,
                count(*) as n_payers
         from (select rule_id, group_payer, payer, sum(amount_usd) d from _rpt_grouped
-              where payer is not null group by all
+              where payer is not null group by rule_id, group_payer, payer
               qualify row_number() over (partition by rule_id, group_payer order by d desc, payer) <= 5)
         group by all
     """).df()
@@ -126,7 +137,7 @@ def prioritize(con: duckdb.DuckDBPyConnection) -> None:
         providers = con.execute("""
             select rule_id, group_payer, string_agg(provider_npi, '; ' order by d desc, provider_npi) providers
             from (select rule_id, group_payer, provider_npi, count(*) d from _rpt_grouped
-                  where provider_npi is not null group by all
+                  where provider_npi is not null group by rule_id, group_payer, provider_npi
                   qualify row_number() over (partition by rule_id, group_payer
                                              order by d desc, provider_npi) <= 5)
             group by all

@@ -94,7 +94,7 @@ def write_worklist(con: duckdb.DuckDBPyConnection, out_xlsx: Path, show_phi: boo
             row = [rank, styled(_d(fix_by), DATE_FMT), styled(amount, MONEY_FMT),
                    KIND_LABEL.get(kind, kind), action, owner, rule_id, payer, claim_id,
                    payer_claim_id, patient_ref, styled(_d(dos), DATE_FMT), cpt, modifiers, ub, ue, detail,
-                   source_file, None, styled(None, DATE_FMT), None]
+                   source_file, None, None, None]
             if show_phi:
                 row.insert(11, rest[0] if rest else None)
             ws.append(row)
@@ -102,6 +102,7 @@ def write_worklist(con: duckdb.DuckDBPyConnection, out_xlsx: Path, show_phi: boo
     last = get_column_letter(len(cols))
     ws.auto_filter.ref = f"A1:{last}{n + 1}"
     ws.print_title_rows = "1:1"
+    _about_sheet(wb, con, n)
     wb.save(out_xlsx)
     return n
 
@@ -110,3 +111,34 @@ def _d(x):
     if isinstance(x, dt.datetime):
         return x.date()
     return x
+
+
+ABOUT = [
+    ("What this is", "Every item the billers can still act on, one row per finding: Collect = recoverable "
+     "(bill, correct or appeal), Protect = at risk (paid or payable, likely denied or recouped: shore up the "
+     "documentation or authorization), Refund = overbilled (send a corrected claim or a refund). Lost items "
+     "are not listed (nothing can be done per item); they are in findings.csv."),
+    ("Order", "By Fix by (the filing, appeal or reopening deadline; earliest first, items without a deadline "
+     "last), then by Amount (largest first)."),
+    ("Priority", "The rank of the item's recommendation in the audit report (1 = act first)."),
+    ("Action / Owner", "The playbook step for the item's rule and who usually does it."),
+    ("Who / When / Outcome", "Blank, for the team to fill in."),
+    ("Patients", "Patient ref is the audit's pseudonym; the practice's own EMR maps it back through the "
+     "claim ID. No names, birth dates or member ids are in this file unless it was produced with --show-phi."),
+]
+
+
+def _about_sheet(wb, con, n: int) -> None:
+    about = wb.create_sheet("About")
+    about.column_dimensions["A"].width = 22
+    about.column_dimensions["B"].width = 110
+    as_of = None
+    try:
+        as_of = con.execute("select max(as_of) from audit_params").fetchone()[0]
+    except duckdb.Error:
+        pass
+    bold = Font(bold=True)
+    for k, v in [("Items", n), ("As of", as_of.isoformat() if as_of else "")] + ABOUT:
+        c = WriteOnlyCell(about, value=k)
+        c.font = bold
+        about.append([c, v])

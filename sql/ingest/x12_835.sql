@@ -131,21 +131,24 @@ left join remarks r on r.svc_pos = s.svc_pos;
 
 insert into remit_lines by name select * exclude (problems) from x12_out_remit_lines;
 
--- CAS: up to six (reason, amount, quantity) triples after the group code -> one row each.
+-- CAS: up to six (reason, amount, quantity) triples after the group code -> one row each
+-- (the first triple always, so every CAS segment is traceable; later ones when they hold anything).
 create or replace temp table x12_out_remit_adjustments as
-with triples as (
-    select a.cas_pos, a.clp_pos, a.svc_pos, a.cas, i as triple_index,
-           x12_el(a.cas, 3 * i - 1)                              as reason_code,
-           x12_el(a.cas, 3 * i)                                  as amount_text,
-           x12_el(a.cas, 3 * i + 1)                              as quantity_text
-    from x12_cas a, range(1, 7) as t(i)
+with cas as (
+    select cas_pos, clp_pos, svc_pos, string_split(cas, chr(31)) as e        -- e[1] = 'CAS', e[2] = CAS01
+    from x12_cas
+),
+triples as (
+    select cas_pos, clp_pos, svc_pos, e[2] as group_code, i as triple_index,
+           e[3 * i] as reason_code, e[3 * i + 1] as amount_text, e[3 * i + 2] as quantity_text
+    from (select *, unnest(range(1, least(greatest((len(e) + 1) // 3, 1), 6) + 1)) as i from cas)
 )
 select
     x12_el(c.clp, 1)                                             as claim_id,
     nullif(t.clp_pos, 0)                                         as claim_pos,
     nullif(t.svc_pos, 0)                                         as line_pos,
     case when t.svc_pos > 0 then 'line' else 'claim' end        as level,
-    x12_el(t.cas, 1)                                             as group_code,
+    t.group_code                                                 as group_code,
     t.reason_code                                                as reason_code,
     x12_amount(t.amount_text)                                    as amount,
     x12_number(t.quantity_text)                                  as quantity,

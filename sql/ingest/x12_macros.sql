@@ -21,7 +21,7 @@ create or replace temp macro x12_composite(v) as
 
 -- Modifiers 1-4 of a split procedure composite, ';'-joined, '' when none.
 create or replace temp macro x12_modifiers(c) as
-    coalesce(array_to_string(list_filter(c[3:6], m -> coalesce(m, '') <> ''), ';'), '');
+    coalesce(array_to_string(list_filter(c[3:6], lambda m: coalesce(m, '') <> ''), ';'), '');
 
 -- Typed values: anything unparsable is NULL (and reported by the x12_bad_* checks below).
 create or replace temp macro x12_date(v) as
@@ -49,4 +49,4 @@ create or replace temp macro x12_bad_dtp(label, dtp) as
     case when dtp is not null and coalesce(x12_el(dtp, 3), '') <> ''
               and (x12_dtp_from(dtp) is null or (x12_el(dtp, 2) = 'RD8' and x12_dtp_to(dtp) is null))
          then label || ' ''' || x12_el(dtp, 3) || ''' is not a valid ' || coalesce(x12_el(dtp, 2), '') || ' date' end;
-create or replace temp macro x12_problems(l) as list_filter(l, p -> p is not null);
+create or replace temp macro x12_problems(l) as list_filter(l, lambda p: p is not null);

@@ -10,11 +10,29 @@ with ordered as (
            count(*) over (partition by claim_id) as remit_rows,
            min(payment_date) over (partition by claim_id) as first_payment_date
     from remit_claims r where claim_id is not null
-)
-select claim_id, status_code, charge, paid, patient_responsibility, payer_claim_id, payment_date,
-       first_payment_date, received_date, remit_rows, payer_name as remit_payer_name,
-       status_code = '22' as is_reversed, source_file, segment_pos
-from ordered where rn = 1;
+),
+-- Claim-level (loop 2100) adjustments that deny (CONTRACT §6: group != PR, reason not 45/59/253, amount > 0)
+-- and the number of SVC lines of each CLP: a claim-level denial is one with no SVC lines (DESIGN §10).
+claim_adj as (
+    select source_file, claim_pos,
+           sum(amount) as claim_denied_amount,
+           arg_max(group_code || '-' || reason_code, amount) as claim_denial_code
+    from remit_adjustments
+    where level = 'claim' and group_code <> 'PR' and reason_code not in ('45', '59', '253') and amount > 0
+    group by all
+),
+svc as (select source_file, claim_pos, count(*) as svc_lines from remit_lines group by all)
+select o.claim_id, o.status_code, o.charge, o.paid, o.patient_responsibility, o.payer_claim_id, o.payment_date,
+       o.first_payment_date, o.received_date, o.remit_rows, o.payer_name as remit_payer_name,
+       o.status_code = '22' as is_reversed, o.source_file, o.segment_pos,
+       coalesce(s.svc_lines, 0) as svc_lines, coalesce(a.claim_denied_amount, 0) as claim_denied_amount,
+       a.claim_denial_code,
+       o.status_code <> '22' and coalesce(s.svc_lines, 0) = 0
+           and (o.status_code = '4' or a.claim_denial_code is not null) as is_claim_denied
+from ordered o
+left join claim_adj a on a.source_file = o.source_file and a.claim_pos = o.segment_pos
+left join svc s on s.source_file = o.source_file and s.claim_pos = o.segment_pos
+where o.rn = 1;
 
 -- Adjustments of the final CLP's lines, summed by kind.
 create or replace table stg_remit_lines_final as

@@ -49,15 +49,15 @@ per_line as (
 )
 select i.scenario, i.visit_key, i.line_key, i.cpt, i.units,
        coalesce(p.medicare_amount, 0)::decimal(12,2) as medicare_amount,     -- MPPR applied, no CO
-       r.priced or i.units = 0 as priced,
-       case when not (r.priced or i.units = 0) then null
+       coalesce(r.priced, false) or i.units = 0 as priced,
+       case when not (coalesce(r.priced, false) or i.units = 0) then null
             when i.medicare_rules then
                  case when i.has_co and i.dos >= (select value::date from settings where name = 'co_effective_date')
                       then round(coalesce(p.medicare_amount, 0) * (1 - setting_num('co_share')), 2)
                       else coalesce(p.medicare_amount, 0) end
             when i.fee_pct is not null then round(i.fee_pct * coalesce(p.medicare_amount, 0), 2)
        end::decimal(12,2) as expected_allowed,
-       case when not (r.priced or i.units = 0) then null
+       case when not (coalesce(r.priced, false) or i.units = 0) then null
             when i.medicare_rules then coalesce(p.medicare_amount, 0)
             when i.fee_pct is not null then round(i.fee_pct * coalesce(p.medicare_amount, 0), 2)
        end::decimal(12,2) as expected_before_co

@@ -4,6 +4,8 @@
 -- disposition = at_risk when paid (money received that a finding may take back);
 --               recoverable when unpaid and the payer's filing deadline has not passed; else lost.
 -- Denied (CONTRACT §6): an adjustment with group != PR, reason not in 45/59/253 and amount > 0.
+-- A claim-level denial (final CLP status 4 or denying claim-level CAS, no SVC lines; DESIGN §10) denies
+-- every line of the claim: its code is the claim's largest denying claim-level adjustment.
 
 create or replace table stg_line_status as
 select l.line_key, l.claim_id, l.line_number, l.dos, l.cpt, l.modifiers, l.units, l.whole_units,
@@ -12,10 +14,13 @@ select l.line_key, l.claim_id, l.line_number, l.dos, l.cpt, l.modifiers, l.units
        m.match_method is not null as has_remit_line,
        f.claim_id is not null and not f.is_reversed as has_remit,
        coalesce(r.paid, 0)::decimal(12,2) as paid,
-       r.remit_allowed, r.units_paid, r.payment_date, r.denied_amount, r.denial_code,
-       r.denial_code is not null as is_denied,
-       split_part(r.denial_code, '-', 1) as denial_group, split_part(r.denial_code, '-', 2) as denial_reason,
-       coalesce(cc.class, case when r.denial_code is not null then 'APPEAL' end) as denial_class,
+       r.remit_allowed, r.units_paid, coalesce(r.payment_date, cd.payment_date) as payment_date, r.denied_amount,
+       coalesce(r.denial_code, cd.claim_denial_code) as denial_code,
+       r.denial_code is not null or cd.claim_id is not null as is_denied,
+       cd.claim_id is not null as is_claim_level_denial,
+       split_part(coalesce(r.denial_code, cd.claim_denial_code), '-', 1) as denial_group,
+       split_part(coalesce(r.denial_code, cd.claim_denial_code), '-', 2) as denial_reason,
+       coalesce(cc.class, case when r.denial_code is not null or cd.claim_id is not null then 'APPEAL' end) as denial_class,
        p.expected_allowed, p.expected_before_co, p.price_basis, p.fee_schedule_priced,
        case when coalesce(r.paid, 0) > 0 and r.remit_allowed > 0 then r.remit_allowed
             else p.expected_allowed end::decimal(12,2) as line_value,
@@ -29,7 +34,8 @@ left join stg_line_pricing p using (line_key)
 left join stg_line_match m using (line_key)
 left join stg_remit_lines_final r on r.source_file = m.remit_source_file and r.segment_pos = m.remit_segment_pos
 left join stg_remit_claims_final f on f.claim_id = l.claim_id
-left join seed_carc_classes cc on cc.reason_code = split_part(r.denial_code, '-', 2);
+left join stg_remit_claims_final cd on cd.claim_id = l.claim_id and cd.is_claim_denied and r.claim_id is null
+left join seed_carc_classes cc on cc.reason_code = split_part(coalesce(r.denial_code, cd.claim_denial_code), '-', 2);
 
 -- Visit value: what one patient-day is worth (sum of its lines' values), for the visit-grain rules.
 create or replace table stg_visit_value as

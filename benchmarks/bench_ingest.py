@@ -1,0 +1,204 @@
+"""Benchmark of the X12 reader: a deterministic 50,000-claim 835 (~870,000 segments) and a 50,000-claim
+837P are written to benchmarks/out/ and each is ingested into a fresh DuckDB file with
+pipelines.warehouse.connect + pipelines.ingest.x12.read_x12. Prints wall seconds, segments per second
+and peak memory for each. Goal (docs/DESIGN.md): >= 1,000,000 segments/s end to end, < 600 MB.
+
+    python benchmarks/bench_ingest.py [--claims N] [--runs R]
+
+Each ingest runs in a fresh subprocess so its peak RSS (getrusage maxrss) is its own.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+OUT = Path(__file__).resolve().parent / "out"
+
+CPTS = ["97110", "97112", "97530", "97535", "97140", "97165", "97166", "97168", "97750", "97763"]
+MODS = ["GO", "GO:KX", "GO:CQ", "GO:59", "", "GO:KX:59"]
+
+
+def _services(i: int) -> int:
+    """2 or 3 service lines per claim, deterministic (about 2.7 on average)."""
+    return 2 + (((i * 17) % 25) < 17)
+
+
+def write_835(path: Path, n_claims: int) -> int:
+    seg = []
+    a = seg.append
+    a("ISA*00*          *00*          *ZZ*PAYER14212     *ZZ*OTPRACTICE     *250630*1200*^*00501*000000001*0*P*:")
+    a("GS*HP*PAYER14212*OTPRACTICE*20250630*1200*1*X*005010X221A1")
+    a("ST*835*0001*005010X221A1")
+    a("BPR*I*123456.78*C*ACH*CCP*01*011000015*DA*123456789*1512345678**01*011000028*DA*987654321*20250630")
+    a("TRN*1*EFT20250630001*1512345678")
+    a("DTM*405*20250629")
+    a("N1*PR*NATIONAL GOVERNMENT SERVICES")
+    a("N3*PO BOX 7108")
+    a("N4*INDIANAPOLIS*IN*46207")
+    a("REF*2U*14212")
+    a("N1*PE*BAYSTATE OT ASSOCIATES*XX*1234567893")
+    a("N3*100 MAIN ST")
+    a("N4*WORCESTER*MA*01608")
+    for i in range(n_claims):
+        if i % 1000 == 0:
+            a(f"LX*{i // 1000 + 1}")
+        k = _services(i)
+        cid = f"OT{i:08d}"
+        day = f"2025{(i % 6) + 1:02d}{(i % 28) + 1:02d}"
+        status = "22" if i % 97 == 0 else ("4" if i % 41 == 0 else "1")
+        sign = "-" if status == "22" else ""
+        charge = 125 * k
+        a(f"CLP*{cid}*{status}*{sign}{charge}.00*{sign}{charge - 40 * k}.50*{sign}12.00*MB*PCN{i:011d}*11*1")
+        a(f"CAS*PR*2*{sign}12.00")
+        a(f"NM1*QC*1*PATIENT{i % 2003}*ALEX*Q***MI*1EG4TE5MK{i % 7919:02d}")
+        a(f"DTM*232*{day}")
+        for j in range(k):
+            cpt = CPTS[(i + j) % len(CPTS)]
+            mods = MODS[(i * 3 + j) % len(MODS)]
+            comp = f"HC:{cpt}" + (f":{mods}" if mods else "")
+            units = 1 + (i + j) % 4
+            a(f"SVC*{comp}*125.00*{84 + j}.50**{units}")
+            a(f"DTM*472*{day}")
+            a(f"CAS*CO*45*{28 + j}.50*{units}")
+            a(f"AMT*B6*{96 + j}.50")
+            a(f"REF*6R*{cid}-{j + 1}")
+            if (i + j) % 23 == 0:
+                a("LQ*HE*N130")
+    a("PLB*1234567893*20251231*WO:OT00000001*-15.00*L6*2.37")
+    a(f"SE*{len(seg) - 1}*0001")
+    a("GE*1*1")
+    a("IEA*1*000000001")
+    path.write_text("~\n".join(seg) + "~\n", encoding="ascii")
+    return len(seg)
+
+
+def write_837(path: Path, n_claims: int) -> int:
+    seg = []
+    a = seg.append
+    a("ISA*00*          *00*          *ZZ*OTPRACTICE     *ZZ*CLEARINGHOUSE  *250630*1200*^*00501*000000002*0*P*:")
+    a("GS*HC*OTPRACTICE*CLEARINGHOUSE*20250630*1200*2*X*005010X222A1")
+    a("ST*837*0001*005010X222A1")
+    a("BHT*0019*00*BATCH0001*20250630*1200*CH")
+    a("NM1*41*2*BAYSTATE OT ASSOCIATES*****46*1234567893")
+    a("PER*IC*BILLING*TE*5085551212")
+    a("NM1*40*2*CLEARINGHOUSE*****46*CH0001")
+    a("HL*1**20*1")
+    a("NM1*85*2*BAYSTATE OT ASSOCIATES*****XX*1234567893")
+    a("N3*100 MAIN ST")
+    a("N4*WORCESTER*MA*016081234")
+    a("REF*EI*041234567")
+    hl = 1
+    for i in range(n_claims):
+        hl += 1
+        sub_hl = hl
+        dependent = i % 5 == 0
+        k = _services(i)
+        day = f"2025{(i % 6) + 1:02d}{(i % 28) + 1:02d}"
+        a(f"HL*{sub_hl}*1*22*{1 if dependent else 0}")
+        a(f"SBR*P*{'' if dependent else '18'}*******MB")
+        a(f"NM1*IL*1*PATIENT{i % 2003}*ALEX*Q***MI*1EG4TE5MK{i % 7919:02d}")
+        a(f"DMG*D8*19{40 + i % 50}0{1 + i % 9}1{i % 10}*{'F' if i % 2 else 'M'}")
+        a("NM1*PR*2*NATIONAL GOVERNMENT SERVICES*****PI*14212")
+        if dependent:
+            hl += 1
+            a(f"HL*{hl}*{sub_hl}*23*0")
+            a("PAT*19")
+            a(f"NM1*QC*1*CHILD{i % 301}*SAM")
+            a(f"DMG*D8*20{10 + i % 10}0{1 + i % 9}15*F")
+        a(f"CLM*OT{i:08d}*{125 * k}.00***11:B:1*Y*A*Y*Y")
+        a(f"HI*ABK:M6281*ABF:R262")
+        if i % 3 == 0:
+            a(f"REF*G1*AUTH{i:07d}")
+        a("NM1*DN*1*REFERRER*PAT****XX*1098765432")
+        a("NM1*82*1*THERAPIST*OT****XX*1588667788")
+        for j in range(k):
+            cpt = CPTS[(i + j) % len(CPTS)]
+            mods = MODS[(i * 3 + j) % len(MODS)]
+            comp = f"HC:{cpt}" + (f":{mods}" if mods else "")
+            a(f"LX*{j + 1}")
+            a(f"SV1*{comp}*125.00*UN*{1 + (i + j) % 4}***1")
+            a(f"DTP*472*D8*{day}")
+            a(f"REF*6R*OT{i:08d}-{j + 1}")
+    a(f"SE*{len(seg) - 1}*0001")
+    a("GE*1*2")
+    a("IEA*1*000000002")
+    path.write_text("~\n".join(seg) + "~\n", encoding="ascii")
+    return len(seg)
+
+
+def _ingest_child(path: str, db: str) -> None:
+    """Runs in a subprocess: ingest one file into a fresh database, print a JSON line."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from pipelines.ingest.x12 import read_x12
+    from pipelines.warehouse import connect
+
+    for p in (Path(db), Path(db + ".wal")):
+        if p.exists():
+            p.unlink()
+    con = connect(db)
+    ru0 = resource.getrusage(resource.RUSAGE_SELF)
+    t0 = time.perf_counter()
+    res = read_x12(con, Path(path), Path(path).name)
+    con.execute("checkpoint")
+    wall = time.perf_counter() - t0
+    ru1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
+    con.close()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"wall": wall, "cpu": cpu, "segments": res.segments, "claims": res.claims_loaded,
+                      "lines": res.lines_loaded, "status": res.status, "peak_mb": peak_mb,
+                      "issues": len(res.issues)}))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--claims", type=int, default=50_000)
+    ap.add_argument("--runs", type=int, default=3, help="ingest each file this many times, report the best")
+    ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        _ingest_child(*args.child)
+        return
+    OUT.mkdir(parents=True, exist_ok=True)
+    files = []
+    for kind, writer in (("835", write_835), ("837P", write_837)):
+        path = OUT / f"bench_{args.claims}.{kind.lower()}"
+        t = time.perf_counter()
+        n = writer(path, args.claims)
+        print(f"wrote {path.name}: {n:,} segments, {path.stat().st_size / 1e6:.1f} MB "
+              f"in {time.perf_counter() - t:.1f} s")
+        files.append((kind, path))
+    print()
+    load = os.getloadavg()[0]
+    print(f"(load average {load:.1f} on {os.cpu_count()} CPUs: wall times are only meaningful on an idle machine;"
+          f" cpu s = process CPU time, all threads)")
+    print(f"{'file':<8} {'segments':>10} {'claims':>8} {'lines':>8} {'wall s':>8} {'segments/s':>12} "
+          f"{'cpu s':>7} {'seg/cpu-s':>11} {'peak MB':>8}")
+    ok = True
+    for kind, path in files:
+        best = None
+        for _ in range(args.runs):
+            out = subprocess.run([sys.executable, __file__, "--child", str(path), str(OUT / "bench.duckdb")],
+                                 capture_output=True, text=True, env={**os.environ})
+            if out.returncode != 0:
+                print(out.stderr)
+                raise SystemExit(1)
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            if best is None or r["wall"] < best["wall"]:
+                best = r
+        rate = best["segments"] / best["wall"]
+        ok &= rate >= 1_000_000 and best["peak_mb"] < 600
+        print(f"{kind:<8} {best['segments']:>10,} {best['claims']:>8,} {best['lines']:>8,} {best['wall']:>8.3f} "
+              f"{rate:>12,.0f} {best['cpu']:>7.3f} {best['segments'] / best['cpu']:>11,.0f} {best['peak_mb']:>8.0f}")
+    print()
+    print("goal (>= 1,000,000 segments/s, < 600 MB): " + ("met" if ok else "NOT met"))
+
+
+if __name__ == "__main__":
+    main()

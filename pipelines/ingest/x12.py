@@ -1,0 +1,670 @@
+"""X12 reader: 837P (005010X222A1) and 835 (005010X221A1) files -> raw tables.
+
+How it works (all in bulk, no per-segment Python loop):
+
+1. `x12_split.split` decodes the file (BOM, UTF-16), reads each interchange's delimiters from its ISA
+   (or guesses them for an envelope-less ST/GS file) and finds every segment's byte range with one numpy
+   comparison; delimiters are rewritten to canonical chr(31) / chr(30). Each segment gets a packed code of
+   its id and of its first element (its qualifier: DTM*472, NM1*QC, REF*6R ...).
+2. Here, the loop each segment belongs to is computed with running maxima over segment positions
+   (`_Context.within`: "the last CLP since the last LX/SE/PLB" ...), and for every loop the segments the
+   mapping needs are picked (first DTM*472 of each SVC, first NM1*QC of each CLP ...). The envelope
+   (ISA/GS/ST/SE/GE/IEA, a few segments per transaction) is checked in plain Python.
+3. One Arrow table per loop is registered in DuckDB, and sql/ingest/x12_835.sql / x12_837.sql map them
+   to the raw tables with set-based SQL.
+"""
+from __future__ import annotations
+
+import pathlib
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from ..resources import read_sql
+from .result import FileResult, Issue
+from .x12_split import X12FormatError, Segments, code, decode, first_content, split, uncode
+
+__all__ = ["looks_like_x12", "read_x12"]
+
+_MAX_ISSUES_PER_REASON = 50
+
+# segment ids
+ISA, IEA, GS, GE, ST, SE = (code(s) for s in ("ISA", "IEA", "GS", "GE", "ST", "SE"))
+HL, CLM, LX, SV1, SBR, NM1, N4, DMG, REF, DTP, HI, BHT, PAT = (
+    code(s) for s in ("HL", "CLM", "LX", "SV1", "SBR", "NM1", "N4", "DMG", "REF", "DTP", "HI", "BHT", "PAT"))
+CLP, SVC, CAS, PLB, BPR, TRN, N1, DTM, AMT, LQ = (
+    code(s) for s in ("CLP", "SVC", "CAS", "PLB", "BPR", "TRN", "N1", "DTM", "AMT", "LQ"))
+_ENVELOPE = (ISA, IEA, GS, GE, ST, SE)
+
+
+# ---------------------------------------------------------------------------------------------------
+# public interface
+
+def looks_like_x12(head: bytes) -> bool:
+    """True when the first bytes of a file look like X12: an ISA header, or an envelope-less GS/ST start."""
+    try:
+        b, _ = decode(head[:4096])
+    except Exception:
+        return False
+    p = first_content(b)
+    b = b[p:p + 16]
+    if len(b) < 4:
+        return False
+    sep = b[3:4]
+    if b[:3] == b"ISA":
+        return not sep.isalnum() and not sep.isspace()
+    sep = b[2:3]
+    if sep.isalnum() or sep.isspace() or not sep:
+        return False
+    if b[:2] == b"GS":
+        return b[3:5].isalpha() and b[5:6] == sep
+    if b[:2] == b"ST":
+        return b[3:6].isdigit() and b[6:7] == sep
+    return False
+
+
+def read_x12(con: duckdb.DuckDBPyConnection, path: pathlib.Path, source_file: str) -> FileResult:
+    """Read one X12 file into the raw tables. Never raises: a file that cannot be read comes back with
+    status 'rejected' and the reason."""
+    res = FileResult(source_file=source_file, kind="unknown")
+    try:
+        raw = pathlib.Path(path).read_bytes()
+    except OSError as e:
+        return _reject(res, f"cannot read the file: {e.strerror or e}")
+    try:
+        return _read(con, raw, source_file, res)
+    except X12FormatError as e:
+        return _reject(res, str(e))
+    except Exception as e:  # noqa: BLE001 - the orchestrator must never see a traceback
+        res.claims_rejected += res.claims_loaded
+        res.lines_rejected += res.lines_loaded
+        res.claims_loaded = res.lines_loaded = 0
+        return _reject(res, f"could not read the X12 file ({type(e).__name__}: {e})")
+
+
+def _reject(res: FileResult, reason: str, place: str = "file") -> FileResult:
+    res.status = "rejected"
+    res.message = reason
+    res.issues.append(Issue(place, reason, "error"))
+    return res
+
+
+# ---------------------------------------------------------------------------------------------------
+# context: which loop each segment belongs to
+
+class _Context:
+    """Per-segment arrays over positions 1..n (0 = none)."""
+
+    def __init__(self, segs: Segments):
+        self.segs = segs
+        self.n = segs.n
+        self.pos = np.arange(1, self.n + 1, dtype=np.int32 if self.n < 2**31 - 1 else np.int64)
+        self.code = segs.seg_code
+        self.qual = segs.qual_code
+        self._masks: dict[int, np.ndarray] = {}
+
+    def is_(self, *ids: int) -> np.ndarray:
+        out = None
+        for i in ids:
+            m = self._masks.get(i)
+            if m is None:
+                m = self._masks[i] = self.code == i
+            out = m if out is None else (out | m)
+        return out if out is not None else np.zeros(self.n, bool)
+
+    def q(self, seg_id: int, qual: str) -> np.ndarray:
+        return self.is_(seg_id) & (self.qual == code(qual))
+
+    def last(self, mask: np.ndarray) -> np.ndarray:
+        return np.maximum.accumulate(np.where(mask, self.pos, 0)) if self.n else np.zeros(0, self.pos.dtype)
+
+    def within(self, anchor: np.ndarray, reset: np.ndarray) -> np.ndarray:
+        """Position of the last anchor segment when no reset segment came after it, else 0."""
+        a = self.last(anchor)
+        r = self.last(reset & ~anchor)
+        return np.where(a > r, a, 0)
+
+
+def _pick(anchor_pos: np.ndarray, owner: np.ndarray, match: np.ndarray) -> np.ndarray:
+    """For each anchor (sorted positions), the 0-based index of the first segment matching `match` whose
+    owner (a context array) is that anchor; -1 when none."""
+    out = np.full(len(anchor_pos), -1, np.int64)
+    m = np.flatnonzero(match & (owner > 0))
+    if not len(m) or not len(anchor_pos):
+        return out
+    own = owner[m]
+    first = np.ones(len(m), bool)
+    first[1:] = own[1:] != own[:-1]
+    m, own = m[first], own[first]
+    r = np.searchsorted(anchor_pos, own)
+    ok = r < len(anchor_pos)
+    ok[ok] = anchor_pos[r[ok]] == own[ok]
+    out[r[ok]] = m[ok]
+    return out
+
+
+def _pick_all(anchor_pos: np.ndarray, owner: np.ndarray, match: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every matching segment whose owner is one of the anchors: (owner positions, 0-based indexes)."""
+    m = np.flatnonzero(match & (owner > 0))
+    own = owner[m]
+    keep = _member(own, anchor_pos, len(owner))
+    return own[keep], m[keep]
+
+
+def _member(values: np.ndarray, positions: np.ndarray, n: int) -> np.ndarray:
+    """values (positions 0..n) that are in `positions`, as a boolean array (0 is never a member)."""
+    flag = np.zeros(n + 1, bool)
+    flag[positions] = True
+    flag[0] = False
+    return flag[values]
+
+
+# ---------------------------------------------------------------------------------------------------
+# envelope
+
+@dataclass
+class _Tx:
+    st_idx: int
+    control: str
+    type: str
+    version: str
+    isa_idx: int
+    gs_idx: int
+    se_idx: int = -1
+    status: str = "ok"            # ok | broken | rejected | ignored
+    reason: str = ""
+
+
+@dataclass
+class _Envelope:
+    txs: list[_Tx] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    last_iea_idx: int = -1
+
+
+def _int(s: str) -> int | None:
+    try:
+        return int(s.strip())
+    except (ValueError, AttributeError):
+        return None
+
+
+def _el(els: list[str], i: int) -> str:
+    return els[i] if i < len(els) else ""
+
+
+def _walk_envelope(segs: Segments, ctx: _Context) -> _Envelope:
+    env = _Envelope()
+    idxs = np.flatnonzero(np.isin(ctx.code, _ENVELOPE))
+    isa = gs = st = None          # dicts for the open envelope levels
+
+    def place(i):
+        return f"segment {i + 1} ({uncode(int(ctx.code[i]))})"
+
+    def close_broken(why):
+        nonlocal st
+        if st is not None:
+            st.status, st.reason = "broken", why
+            env.txs.append(st)
+            st = None
+
+    for i in idxs.tolist():
+        c = int(ctx.code[i])
+        els = segs.elements(i)
+        if c == ISA:
+            close_broken(f"ST {st.control} has no SE before the next ISA" if st else "")
+            if gs is not None:
+                env.issues.append(Issue(place(gs["idx"]), "functional group has no GE", "warning"))
+            if isa is not None:
+                env.issues.append(Issue(place(isa["idx"]), "interchange has no IEA", "warning"))
+            isa = {"idx": i, "gs": 0, "isa12": _el(els, 12).strip(), "isa13": _el(els, 13)}
+            gs = None
+        elif c == GS:
+            close_broken(f"ST {st.control} has no SE before the next GS" if st else "")
+            if gs is not None:
+                env.issues.append(Issue(place(gs["idx"]), "functional group has no GE", "warning"))
+            gs = {"idx": i, "st": 0, "gs08": _el(els, 8).strip(), "ctrl": _el(els, 6)}
+            if isa is not None:
+                isa["gs"] += 1
+        elif c == ST:
+            close_broken(f"ST {st.control} has no SE before the next ST" if st else "")
+            st03 = _el(els, 3).strip()
+            if gs is not None:
+                version = gs["gs08"] or st03
+            else:
+                version = st03 or (isa["isa12"] if isa else "")
+            st = _Tx(st_idx=i, control=_el(els, 2), type=_el(els, 1).strip(), version=version,
+                     isa_idx=isa["idx"] if isa else -1, gs_idx=gs["idx"] if gs else -1)
+            if gs is not None:
+                gs["st"] += 1
+        elif c == SE:
+            if st is None:
+                env.issues.append(Issue(place(i), "SE without a matching ST", "warning"))
+                continue
+            st.se_idx = i
+            count = i - st.st_idx + 1
+            declared = _int(_el(els, 1))
+            if declared != count:
+                env.issues.append(Issue(place(i), f"SE01 says {_el(els, 1) or 'nothing'} segments but "
+                                                  f"ST {st.control} has {count}; loaded anyway", "warning"))
+            if _el(els, 2).strip() and _el(els, 2).strip() != st.control.strip():
+                env.issues.append(Issue(place(i), f"SE02 {_el(els, 2)} does not match ST02 {st.control}",
+                                        "warning"))
+            env.txs.append(st)
+            st = None
+        elif c == GE:
+            close_broken(f"ST {st.control} has no SE before GE" if st else "")
+            if gs is None:
+                env.issues.append(Issue(place(i), "GE without a matching GS", "warning"))
+            else:
+                declared = _int(_el(els, 1))
+                if declared != gs["st"]:
+                    env.issues.append(Issue(place(i), f"GE01 says {_el(els, 1) or 'nothing'} transactions but "
+                                                      f"the group has {gs['st']}; loaded anyway", "warning"))
+            gs = None
+        elif c == IEA:
+            close_broken(f"ST {st.control} has no SE before IEA" if st else "")
+            if gs is not None:
+                env.issues.append(Issue(place(gs["idx"]), "functional group has no GE", "warning"))
+                gs = None
+            if isa is None:
+                env.issues.append(Issue(place(i), "IEA without a matching ISA", "warning"))
+            else:
+                declared = _int(_el(els, 1))
+                if declared != isa["gs"]:
+                    env.issues.append(Issue(place(i), f"IEA01 says {_el(els, 1) or 'nothing'} groups but "
+                                                      f"the interchange has {isa['gs']}; loaded anyway", "warning"))
+            isa = None
+            env.last_iea_idx = i
+    if st is not None:
+        close_broken(f"the file ends inside ST {st.control} (no SE): truncated")
+    if gs is not None:
+        env.issues.append(Issue(place(gs["idx"]), "functional group has no GE (file truncated?)", "warning"))
+    if isa is not None:
+        env.issues.append(Issue(place(isa["idx"]), "interchange has no IEA (file truncated?)", "warning"))
+    env.txs.sort(key=lambda t: t.st_idx)
+    return env
+
+
+def _classify(tx: _Tx) -> tuple[str, str]:
+    """(status, reason) of a complete transaction from its type and version."""
+    v = tx.version
+    if tx.type not in ("835", "837"):
+        return "ignored", f"transaction set {tx.type or '(none)'} is not an 837P or 835: ignored"
+    if v.startswith("00401") or v.startswith("4010"):
+        return "rejected", (f"X12 version {v} (4010) is not supported: "
+                            f"ask the clearinghouse for the 5010 file")
+    if tx.type == "837" and ("X223" in v or "X224" in v):
+        kind = "837I (institutional)" if "X223" in v else "837D (dental)"
+        return "rejected", f"{kind} claims ({v}) are not supported: only 837P professional claims are read"
+    if v.startswith("00501") or "5010" in v:
+        return "ok", ""
+    return "ok", (f"X12 version {v!r} is not 5010: read as 5010 (best effort)" if v
+                  else "no X12 version given (no GS08/ST03): read as 5010 (best effort)")
+
+
+# ---------------------------------------------------------------------------------------------------
+# the reader
+
+def _read(con: duckdb.DuckDBPyConnection, raw: bytes, source_file: str, res: FileResult) -> FileResult:
+    if not raw.strip(b" \t\r\n\x00"):
+        return _reject(res, "the file is empty")
+    segs = split(raw)
+    res.segments = segs.n
+    for sev, note in segs.notes:
+        if sev != "info":
+            res.issues.append(Issue("file", note, sev))
+    ctx = _Context(segs)
+    env = _walk_envelope(segs, ctx)
+    res.issues.extend(env.issues)
+    if not env.txs:
+        return _reject(res, "no ST transaction set found in the X12 file")
+
+    # classify transactions
+    ok_st: list[int] = []
+    kinds = {"835": 0, "837": 0}
+    version_warned: set[str] = set()
+    for tx in env.txs:
+        if tx.type in kinds:
+            kinds[tx.type] += 1
+        if tx.status == "broken":
+            continue
+        tx.status, tx.reason = _classify(tx)
+        if tx.status == "ok":
+            ok_st.append(tx.st_idx + 1)
+            if tx.reason and tx.version not in version_warned:
+                version_warned.add(tx.version)
+                res.issues.append(Issue(f"ST {tx.control}", tx.reason, "warning"))
+        elif tx.status == "ignored":
+            res.issues.append(Issue(f"ST {tx.control}", tx.reason, "warning"))
+    n_clp = int(np.count_nonzero(ctx.is_(CLP)))
+    n_clm = int(np.count_nonzero(ctx.is_(CLM)))
+    if n_clp != n_clm:                      # a file holding both: the kind of the majority of its claims
+        res.kind = "835" if n_clp > n_clm else "837P"
+    else:
+        res.kind = "835" if kinds["835"] > kinds["837"] else ("837P" if kinds["837"] else "unknown")
+
+    c = _contexts(ctx)
+    ok_st_pos = np.array(sorted(ok_st), np.int64)
+    seg_ok = _member(c["st"], ok_st_pos, ctx.n)
+
+    # what is seen vs loaded, per transaction (for counts and error issues)
+    is_claim = ctx.is_(CLM, CLP)
+    is_line = ctx.is_(SV1, SVC)
+    claims_per_st = dict(zip(*np.unique(c["st"][is_claim], return_counts=True)))
+    lines_per_st = dict(zip(*np.unique(c["st"][is_line], return_counts=True)))
+    for tx in env.txs:
+        if tx.status in ("ok", "ignored"):
+            continue
+        n_claims = int(claims_per_st.get(tx.st_idx + 1, 0))
+        n_lines = int(lines_per_st.get(tx.st_idx + 1, 0))
+        res.claims_rejected += n_claims
+        res.lines_rejected += n_lines
+        what = f" ({n_claims} claims, {n_lines} lines not loaded)" if (n_claims or n_lines) else ""
+        res.issues.append(Issue(f"ST {tx.control}", tx.reason + what, "error"))
+    orphan = (c["st"] == 0)
+    n_oc = int(np.count_nonzero(orphan & is_claim))
+    n_ol = int(np.count_nonzero(orphan & is_line))
+    res.claims_rejected += n_oc
+    res.lines_rejected += n_ol
+    _report_outside(ctx, c, env, res, n_oc, n_ol)
+    bad_ids = np.flatnonzero((ctx.code == 0) & seg_ok)
+    if len(bad_ids):
+        i = int(bad_ids[0])
+        res.issues.append(Issue(f"segment {i + 1}", f"{len(bad_ids)} segment(s) with an unreadable segment id "
+                                f"(first: {segs.text(i)[:30]!r}) skipped", "warning"))
+
+    tables = {}
+    if any(t.status == "ok" and t.type == "835" for t in env.txs):
+        tables.update(_tables_835(ctx, c, seg_ok))
+    if any(t.status == "ok" and t.type == "837" for t in env.txs):
+        tables.update(_tables_837(ctx, c, seg_ok, res))
+    # counts of what is loaded come from the anchors picked; rows are inserted by the SQL below
+    _load(con, tables, source_file, res)
+
+    _cap_issues(res)
+    if kinds["835"] and kinds["837"]:
+        other = "837P" if res.kind == "835" else "835"
+        res.issues.append(Issue("file", f"the file holds both 837 and 835 transactions "
+                                        f"({kinds['837']} 837, {kinds['835']} 835)", "warning"))
+    if all(t.status == "ignored" for t in env.txs):
+        found = ", ".join(sorted({t.type or "(none)" for t in env.txs}))
+        res.status = "rejected"
+        res.message = f"no 837 or 835 transaction in the X12 file (found transaction set {found})"
+        res.issues.append(Issue("file", res.message, "error"))
+        return res
+    if all(t.status == "rejected" for t in env.txs):
+        res.status = "rejected"
+        res.message = env.txs[0].reason
+        return res
+    if res.claims_loaded == 0 and res.claims_rejected == 0:
+        res.issues.append(Issue("file", "no claims (CLM/CLP) in the file: header only", "warning"))
+    res.finish()
+    if kinds["835"] and kinds["837"]:
+        res.message += f"; mixed file: also holds {other} transactions (loaded too)"
+    return res
+
+
+def _cap_issues(res: FileResult, limit: int = 500) -> None:
+    """Keep the issue list readable: errors first, at most `limit`, and say how many more there were."""
+    if len(res.issues) <= limit:
+        return
+    errors = [i for i in res.issues if i.severity == "error"]
+    others = [i for i in res.issues if i.severity != "error"]
+    kept = (errors + others)[:limit]
+    dropped = len(res.issues) - len(kept)
+    res.issues = kept + [Issue("file", f"... and {dropped} more issues of the same kinds, not listed", "warning")]
+
+
+def _report_outside(ctx, c, env, res, n_claims, n_lines):
+    outside = (c["st"] == 0) & ~ctx.is_(*_ENVELOPE)
+    idx = np.flatnonzero(outside)
+    if not len(idx):
+        return
+    after = idx[idx > env.last_iea_idx] if env.last_iea_idx >= 0 else idx[:0]
+    before = idx[idx <= env.last_iea_idx] if env.last_iea_idx >= 0 else idx
+    extra = f" ({n_claims} claims, {n_lines} lines not loaded)" if (n_claims or n_lines) else ""
+    if len(after):
+        i = int(after[0])
+        res.issues.append(Issue(f"segment {i + 1}", f"{len(after)} segment(s) of data after the last IEA "
+                                f"ignored{extra}", "error" if extra else "warning"))
+        extra = ""
+    if len(before):
+        i = int(before[0])
+        res.issues.append(Issue(f"segment {i + 1} ({uncode(int(ctx.code[i]))})",
+                                f"{len(before)} segment(s) outside any ST..SE transaction ignored{extra}",
+                                "error" if extra else "warning"))
+
+
+def _contexts(ctx: _Context) -> dict[str, np.ndarray]:
+    """The loop context arrays both mappings use."""
+    env_incl = ctx.is_(ISA, IEA, GS, GE)
+    st_open = ctx.last(ctx.is_(ST))
+    se_last = ctx.last(ctx.is_(SE))
+    se_before = np.concatenate(([0], se_last[:-1])) if ctx.n else se_last   # an SE ends its own ST after itself
+    st = np.where((st_open > ctx.last(env_incl)) & (st_open > se_before), st_open, 0)
+    isa = ctx.within(ctx.is_(ISA), ctx.is_(IEA))
+    gs = ctx.within(ctx.is_(GS), ctx.is_(GE, ISA, IEA))
+    return {"st": st, "isa": isa, "gs": gs, "env": ctx.is_(*_ENVELOPE)}
+
+
+def _take(segs: Segments, idx: np.ndarray) -> pa.Array:
+    if not len(idx) or idx.max() < 0:        # nothing to pick: skip the copy
+        return pa.nulls(len(idx), pa.large_string())
+    return segs.take(idx)
+
+
+def _tx_table(ctx, c, anchors, header_owner, picks: dict[str, np.ndarray]) -> pa.Table:
+    segs = ctx.segs
+    cols = {
+        "st_pos": pa.array(anchors),
+        "isa": _take(segs, c["isa"][anchors - 1] - 1),
+        "gs": _take(segs, c["gs"][anchors - 1] - 1),
+        "st": _take(segs, anchors - 1),
+    }
+    for name, match in picks.items():
+        cols[name] = _take(segs, _pick(anchors, header_owner, match))
+    return pa.table(cols)
+
+
+def _tables_835(ctx: _Context, c, seg_ok) -> dict[str, pa.Table]:
+    segs = ctx.segs
+    env = c["env"]
+    st835 = ctx.is_(ST) & (ctx.qual == code("835")) & seg_ok
+    tx_pos = ctx.pos[st835]
+    # header: from ST to the first LX / CLP / PLB
+    body_started = ctx.last(ctx.is_(LX, CLP, PLB, SVC))
+    header_owner = np.where((c["st"] > 0) & (body_started < c["st"]), c["st"], 0)
+    tx = _tx_table(ctx, c, tx_pos, header_owner, {
+        "bpr": ctx.is_(BPR), "trn": ctx.is_(TRN), "n1_pr": ctx.q(N1, "PR"),
+        "ref_2u": ctx.q(REF, "2U"), "n1_pe": ctx.q(N1, "PE")})
+
+    # loop 2100 (CLP) ends at the next CLP, LX, PLB or the end of the transaction; 2110 (SVC) at the next SVC
+    clp_ctx = ctx.within(ctx.is_(CLP), ctx.is_(LX, PLB) | env)
+    svc_ctx = ctx.within(ctx.is_(SVC), ctx.is_(CLP, LX, PLB) | env)
+    in835 = _member(c["st"], tx_pos, ctx.n)
+    clp_pos = ctx.pos[ctx.is_(CLP) & in835]
+    claim_level = np.where(svc_ctx == 0, clp_ctx, 0)
+    clp = {
+        "clp_pos": pa.array(clp_pos),
+        "st_pos": pa.array(c["st"][clp_pos - 1]),
+        "clp": _take(segs, clp_pos - 1),
+    }
+    for name, match in {"nm1_qc": ctx.q(NM1, "QC"), "nm1_il": ctx.q(NM1, "IL"), "nm1_82": ctx.q(NM1, "82"),
+                        "dtm_232": ctx.q(DTM, "232"), "dtm_233": ctx.q(DTM, "233"),
+                        "dtm_050": ctx.q(DTM, "050")}.items():
+        clp[name] = _take(segs, _pick(clp_pos, claim_level, match))
+
+    svc_pos = ctx.pos[ctx.is_(SVC) & in835 & (clp_ctx > 0)]
+    svc = {
+        "svc_pos": pa.array(svc_pos),
+        "clp_pos": pa.array(clp_ctx[svc_pos - 1]),
+        "svc": _take(segs, svc_pos - 1),
+    }
+    for name, match in {"dtm_472": ctx.q(DTM, "472"), "dtm_150": ctx.q(DTM, "150"),
+                        "dtm_151": ctx.q(DTM, "151"), "ref_6r": ctx.q(REF, "6R"),
+                        "amt_b6": ctx.q(AMT, "B6")}.items():
+        svc[name] = _take(segs, _pick(svc_pos, svc_ctx, match))
+    lq_owner, lq_idx = _pick_all(svc_pos, svc_ctx, ctx.q(LQ, "HE"))
+    lq = {"svc_pos": pa.array(lq_owner, pa.int64()), "pos": pa.array(lq_idx + 1, pa.int64()),
+          "lq": _take(segs, lq_idx)}
+
+    cas_pos = ctx.pos[ctx.is_(CAS) & in835]
+    cas = {"cas_pos": pa.array(cas_pos), "clp_pos": pa.array(clp_ctx[cas_pos - 1]),
+           "svc_pos": pa.array(svc_ctx[cas_pos - 1]), "cas": _take(segs, cas_pos - 1)}
+    plb_pos = ctx.pos[ctx.is_(PLB) & in835]
+    plb = {"plb_pos": pa.array(plb_pos), "st_pos": pa.array(c["st"][plb_pos - 1]),
+           "plb": _take(segs, plb_pos - 1)}
+    return {"x12_tx835": tx, "x12_clp": pa.table(clp), "x12_svc": pa.table(svc), "x12_lq": pa.table(lq),
+            "x12_cas": pa.table(cas), "x12_plb": pa.table(plb)}
+
+
+def _tables_837(ctx: _Context, c, seg_ok, res: FileResult) -> dict[str, pa.Table]:
+    segs = ctx.segs
+    env = c["env"]
+    st837 = ctx.is_(ST) & (ctx.qual == code("837")) & seg_ok
+    tx_pos = ctx.pos[st837]
+    in837 = _member(c["st"], tx_pos, ctx.n)
+    tx = _tx_table(ctx, c, tx_pos, np.where(ctx.last(ctx.is_(HL)) < c["st"], c["st"], 0),
+                   {"bht": ctx.is_(BHT)})
+
+    hl_ctx = ctx.within(ctx.is_(HL), env)
+    clm_ctx = ctx.within(ctx.is_(CLM), ctx.is_(HL) | env)                  # the claim, lines included
+    clm_main = ctx.within(ctx.is_(CLM), ctx.is_(HL, LX, SBR) | env)       # 2300/2310 only
+    sv1_ctx = ctx.within(ctx.is_(SV1), ctx.is_(LX, CLM, HL) | env)         # 2400 after the SV1
+    lx_ctx = ctx.within(ctx.is_(LX), ctx.is_(CLM, HL) | env)
+    nm1_ctx = ctx.within(ctx.is_(NM1), ctx.is_(HL, CLM, LX, SBR, PAT) | env)
+    nm1_qual = np.where(nm1_ctx > 0, ctx.qual[np.maximum(nm1_ctx, 1) - 1], 0)
+
+    hl_pos = ctx.pos[ctx.is_(HL) & in837]
+    hl_level = np.where(clm_ctx == 0, hl_ctx, 0)                           # HL segments before its first CLM
+    hl = {"hl_pos": pa.array(hl_pos), "st_pos": pa.array(c["st"][hl_pos - 1]), "hl": _take(segs, hl_pos - 1)}
+    for name, match in {
+        "nm1_85": ctx.q(NM1, "85"), "n4_85": ctx.is_(N4) & (nm1_qual == code("85")),
+        "sbr": ctx.is_(SBR), "nm1_il": ctx.q(NM1, "IL"), "dmg_il": ctx.is_(DMG) & (nm1_qual == code("IL")),
+        "nm1_pr": ctx.q(NM1, "PR"), "nm1_qc": ctx.q(NM1, "QC"),
+        "dmg_qc": ctx.is_(DMG) & (nm1_qual == code("QC")),
+    }.items():
+        hl[name] = _take(segs, _pick(hl_pos, hl_level, match))
+
+    clm_pos = ctx.pos[ctx.is_(CLM) & in837]
+    clm = {"clm_pos": pa.array(clm_pos), "st_pos": pa.array(c["st"][clm_pos - 1]),
+           "hl_pos": pa.array(hl_ctx[clm_pos - 1]), "clm": _take(segs, clm_pos - 1)}
+    for name, match in {"ref_g1": ctx.q(REF, "G1"), "ref_f8": ctx.q(REF, "F8"), "nm1_82": ctx.q(NM1, "82"),
+                        "nm1_dn": ctx.q(NM1, "DN"), "nm1_p3": ctx.q(NM1, "P3")}.items():
+        clm[name] = _take(segs, _pick(clm_pos, clm_main, match))
+    hi_owner, hi_idx = _pick_all(clm_pos, clm_main, ctx.is_(HI))
+    hi = {"clm_pos": pa.array(hi_owner, pa.int64()), "pos": pa.array(hi_idx + 1, pa.int64()),
+          "hi": _take(segs, hi_idx)}
+
+    sv1_all = ctx.is_(SV1) & in837
+    orphan = np.flatnonzero(sv1_all & (clm_ctx == 0))
+    if len(orphan):
+        res.lines_rejected += len(orphan)
+        res.issues.append(Issue(f"segment {orphan[0] + 1} (SV1)",
+                                f"{len(orphan)} service line(s) (SV1) outside any claim (CLM) not loaded", "error"))
+    sv1_pos = ctx.pos[sv1_all & (clm_ctx > 0)]
+    sv1 = {"sv1_pos": pa.array(sv1_pos), "clm_pos": pa.array(clm_ctx[sv1_pos - 1]),
+           "lx": _take(segs, lx_ctx[sv1_pos - 1] - 1), "sv1": _take(segs, sv1_pos - 1)}
+    for name, match in {"dtp_472": ctx.q(DTP, "472"), "ref_6r": ctx.q(REF, "6R"), "ref_g1": ctx.q(REF, "G1"),
+                        "nm1_82": ctx.q(NM1, "82")}.items():
+        sv1[name] = _take(segs, _pick(sv1_pos, sv1_ctx, match))
+    return {"x12_tx837": tx, "x12_hl": pa.table(hl), "x12_clm": pa.table(clm), "x12_hi": pa.table(hi),
+            "x12_sv1": pa.table(sv1)}
+
+
+# ---------------------------------------------------------------------------------------------------
+# loading
+
+_SCRIPTS = {"x12_tx835": ("ingest/x12_835.sql", ("remit_payments", "remit_claims", "remit_lines",
+                                                  "remit_adjustments", "provider_adjustments")),
+            "x12_tx837": ("ingest/x12_837.sql", ("claims", "claim_lines"))}
+_ANCHOR = {"remit_payments": "ST", "remit_claims": "CLP", "remit_lines": "SVC", "remit_adjustments": "CAS",
+           "provider_adjustments": "PLB", "claims": "CLM", "claim_lines": "SV1"}
+_sql_cache: dict[str, list[str]] = {}
+_BATCH_ROWS = 16_384
+
+
+def _statements(name: str) -> list[str]:
+    if name not in _sql_cache:
+        import re
+        text = read_sql(name)
+        parts = re.split(r";[ \t]*(?:--[^\n]*)?$", text, flags=re.M)
+        _sql_cache[name] = [p.strip() for p in parts if _has_sql(p)]
+    return _sql_cache[name]
+
+
+def _has_sql(part: str) -> bool:
+    return any(line.strip() and not line.strip().startswith("--") for line in part.splitlines())
+
+
+def _load(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], source_file: str, res: FileResult):
+    if not tables:
+        return
+    scripts = [v for k, v in _SCRIPTS.items() if k in tables]
+    own_tx = True
+    try:
+        con.execute("begin transaction")
+    except duckdb.Error:
+        own_tx = False        # the caller has a transaction open: work inside it
+    try:
+        for name, tbl in tables.items():
+            # several record batches, so DuckDB scans them on all its threads
+            con.register(name, pa.Table.from_batches(tbl.to_batches(max_chunksize=_BATCH_ROWS), tbl.schema))
+        for stmt in _statements("ingest/x12_macros.sql"):
+            con.execute(stmt)
+        con.execute("set variable x12_source_file = ?", [source_file])
+        for script, _ in scripts:
+            for stmt in _statements(script):
+                con.execute(stmt)
+        for _, targets in scripts:
+            for t in targets:
+                n = con.execute(f"select count(*) from x12_out_{t}").fetchone()[0]
+                if t in ("claims", "remit_claims"):
+                    res.claims_loaded += n
+                elif t in ("claim_lines", "remit_lines"):
+                    res.lines_loaded += n
+                _value_issues(con, t, res)
+        if own_tx:
+            con.execute("commit")
+    except Exception:
+        if own_tx:
+            try:
+                con.execute("rollback")
+            except duckdb.Error:
+                pass
+        raise
+    finally:
+        for name in tables:
+            try:
+                con.unregister(name)
+            except Exception:  # noqa: BLE001
+                pass
+        for _, targets in scripts:
+            for t in targets:
+                try:
+                    con.execute(f"drop table if exists x12_out_{t}")
+                except duckdb.Error:
+                    pass
+        try:
+            con.execute("drop table if exists x12_claim_hl")
+        except duckdb.Error:
+            pass
+
+
+def _value_issues(con, table: str, res: FileResult):
+    rows = con.execute(
+        f"select segment_pos, problems from x12_out_{table} where len(problems) > 0 "
+        f"order by segment_pos limit {_MAX_ISSUES_PER_REASON + 1}").fetchall()
+    if not rows:
+        return
+    total = con.execute(f"select count(*) from x12_out_{table} where len(problems) > 0").fetchone()[0]
+    anchor = _ANCHOR[table]
+    for pos, problems in rows[:_MAX_ISSUES_PER_REASON]:
+        res.issues.append(Issue(f"segment {pos} ({anchor})", "; ".join(problems) + " (stored as empty)", "warning"))
+    if total > _MAX_ISSUES_PER_REASON:
+        res.issues.append(Issue(f"segment {rows[_MAX_ISSUES_PER_REASON][0]} ({anchor})",
+                                f"... and {total - _MAX_ISSUES_PER_REASON} more {anchor} segments with "
+                                f"values that could not be read", "warning"))

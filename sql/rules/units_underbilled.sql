@@ -1,0 +1,37 @@
+-- UNITS_UNDERBILLED — timed units billed below what the documented minutes support (payer's unit method).
+-- Rule: RULEBOOK §1.1 (8-minute rule, CMS Pub. 100-04 Ch.5 §20.2), §1.2 (allocation among codes), §1.3
+--   (per-code method); "Check the software can make" (a) under §1.5. Semantics: DESIGN §6, rule table.
+-- Fires (stg_units_codes, sql/staging/70_units.sql), per visit day (patient + DOS + billing NPI):
+--   total_time payers: the day's billed timed units < T = floor((M + 7) / 15), on each code billed below
+--     its canonical units; per_code payers: on each code billed below floor((m_i + 7) / 15);
+--   payers with no configured method: only when both methods say "under" for the code, units_expected
+--     being the nearer of the two to the billed units (CONTRACT §6).
+--   Reported on the code's first line that day; a documented code billed on no line is reported on the
+--   day's first claim with units_billed 0. Days with a billed timed line lacking minutes (MINUTES_MISSING)
+--   or with no visit rows are not judged.
+-- amount_usd = |visit price with the code's units at units_expected - visit price as billed|, both through
+--   the MPPR engine (DESIGN §4 unit-difference pricing; stg_units_prices); median allowed x missing units
+--   when no fee schedule; 0 when neither.
+-- amount_kind = recoverable while as_of <= filing deadline (DOS + payer timely filing days), else lost.
+-- fix_by = the filing deadline.
+
+with underbilled_codes as (
+    select * from stg_units_codes where rule_id = 'UNITS_UNDERBILLED'
+),
+priced as (
+    select u.*, p.amount_usd, p.value_basis
+    from underbilled_codes u
+    join stg_units_prices p on p.scenario = 'units:' || u.visit_key || '|' || u.cpt
+)
+select 'UNITS_UNDERBILLED' as rule_id, null as category, null as severity,
+       claim_id, null as payer_claim_id, patient_ref, payer_display as payer, payer_class, dos,
+       cpt, modifiers, units_billed::double as units_billed, units_expected::double as units_expected,
+       amount_usd,
+       case when (select as_of from audit_params) <= filing_deadline then 'recoverable' else 'lost' end as amount_kind,
+       filing_deadline as fix_by,
+       cpt || ' billed ' || printf('%g', units_billed) || ' unit(s) where the documented minutes support '
+           || units_expected || ' (' || minutes_by_code || '; ' || method_note || '); the missing '
+           || printf('%g', units_expected - units_billed) || ' unit(s) add ' || printf('$%.2f', amount_usd)
+           || ' to the visit (' || value_basis || ').' as detail,
+       source_file, provider_npi
+from priced
