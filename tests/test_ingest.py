@@ -27,7 +27,7 @@ CLAIM_837 = (
     "NM1*DN*1*SMITH*JOHN****XX*1245319599~NM1*82*1*JONES*AMY****XX*1548326741~"
     "LX*1~SV1*HC:97530:GO*120.00*UN*2***1~DTP*472*D8*20250304~REF*6R*CR25-000001-1~"
     "LX*2~SV1*HC:97535:GO*60.00*UN*1***1~DTP*472*D8*20250304~REF*6R*CR25-000001-2~"
-    "SE*25*0001~GE*1*1~IEA*1*000000001~"
+    "SE*28*0001~GE*1*1~IEA*1*000000001~"
 )
 
 VISITS_CSV = "MRN,Date of Service,CPT Code,Units,Treatment Minutes,Member ID\nMRN1,03/04/2025,97530,2,30,1EG4TE5MK73\n"
@@ -55,10 +55,11 @@ def test_every_file_gets_one_clear_line_and_the_rest_still_loads(practice_folder
     results = ingest_paths(con, [practice_folder])
     by_file = {r.source_file: r for r in results}
 
-    assert by_file["claims/march.837"].status == "loaded"
-    assert by_file["claims/march.837"].claims_loaded == 1 and by_file["claims/march.837"].lines_loaded == 2
-    assert by_file["claims/march-copy.txt"].status == "duplicate"
-    assert "claims/march.837" in by_file["claims/march-copy.txt"].message
+    # files are read in name order: the copy comes first, the original is then the duplicate
+    assert by_file["claims/march-copy.txt"].status == "loaded"
+    assert by_file["claims/march-copy.txt"].claims_loaded == 1 and by_file["claims/march-copy.txt"].lines_loaded == 2
+    assert by_file["claims/march.837"].status == "duplicate"
+    assert "claims/march-copy.txt" in by_file["claims/march.837"].message
     assert by_file["empty.835"].status == "rejected" and by_file["empty.835"].message == "empty file"
     assert by_file["scan.835"].status == "rejected" and "PDF" in by_file["scan.835"].message
     assert by_file["blob.dat"].status == "rejected"
@@ -101,7 +102,7 @@ def test_cli_ingest_prints_one_line_per_file_and_match_rates(practice_folder, tm
     result = CliRunner().invoke(app, ["ingest", str(practice_folder), "--db", str(tmp_path / "c.duckdb")])
     assert result.exit_code == 0, result.output
     assert "scan.835" in result.output and "PDF" in result.output
-    assert "claims seen 3 = loaded 2 + rejected 0" in result.output
+    assert "claims seen 2 = loaded 2 + rejected 0" in result.output
     assert "documented code-days matched to a claim line: 1/1" in result.output
     assert "Traceback" not in result.output
     # PHI never reaches the terminal
