@@ -1,5 +1,5 @@
 """Report stage: prioritization, the PDF, the worklist — against the fixture database in
-tests/fixtures/report/build.py (raw rows for eight patients, 38 findings over 26 rules)."""
+tests/fixtures/report/build.py (raw rows for eight patients, 42 findings over 26 rules)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -66,7 +66,10 @@ def test_denials_are_split_by_payer(audit):
     con = audit["con"]
     got = con.execute("""select payer_scope, count(*) from recommendations where rule_id = 'DENIAL_RECOVERABLE'
                          group by 1 order by 1""").fetchall()
-    assert got == [("one", 2), ("other", 1)]  # five payers: the two with >= 25% of the dollars named
+    # five payers: the two with >= 25% of the dollars and 3+ findings named, the other three together
+    assert got == [("one", 2), ("other", 1)]
+    # a rule whose payers each hold one or two findings stays one recommendation
+    assert con.execute("select payer_scope from recommendations where rule_id = 'DENIAL_WRITE_OFF'").fetchall() == [("all",)]
 
 
 def test_compliance_is_not_buried_under_revenue(audit):

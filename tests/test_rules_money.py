@@ -9,7 +9,6 @@ pass on an empty result.
 """
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -77,7 +76,7 @@ def test_other_payer_denial_window_is_the_appeal_limit(payer, as_of, rule_id, fi
     p = MiniPractice(payer=payer)
     p.claim("C1", "2025-03-04", [("97530", "GO", 1)])
     p.remit("C1", "2025-03-20", [("97530", "GO", 0.0, None, [("CO", "16", 100.0)])])
-    f = run(p, as_of)
+    run(p, as_of)
     amount = money(round(39.13 * (1.05 if payer == "aetna" else 1.10), 2))      # 41.09 / 43.04
     kind = "recoverable" if fixby else "lost"
     assert rows(p) == {(rule_id, "C1", d("2025-03-04"), "97530", amount, kind, d(fixby))}
@@ -94,7 +93,7 @@ def test_not_a_denial(adjustments, paid, note):
     p.remit("C1", "2025-03-20", [("97530", "GO", paid, 39.13, adjustments)])
     p.claim("C2", "2025-03-05", [("97530", "GO", 1)])                      # control: a real denial
     p.remit("C2", "2025-03-20", [("97530", "GO", 0.0, None, [("CO", "50", 100.0)])])
-    f = run(p, "2025-06-30")
+    run(p, "2025-06-30")
     assert rows(p) == {("DENIAL_RECOVERABLE", "C2", d("2025-03-05"), "97530", money("39.13"), "recoverable",
                         d("2025-07-18"))}, note
 
@@ -105,7 +104,7 @@ def test_denial_amount_is_the_expected_allowed_after_mppr_and_partial_reduction_
     # 97530 x2 fully denied; 97535 paid with a partial CO-50 reduction of $5.00
     p.remit("C1", "2025-03-20", [("97530", "GO", 0.0, None, [("CO", "16", 200.0)]),
                                  ("97535", "GO", 16.55, None, [("CO", "50", 5.00), ("PR", "2", 4.17)])])
-    f = run(p, "2025-06-30")
+    run(p, "2025-06-30")
     assert rows(p) == {
         ("DENIAL_RECOVERABLE", "C1", d("2025-03-04"), "97530", money("66.25"), "recoverable", d("2026-03-20")),
         ("DENIAL_RECOVERABLE", "C1", d("2025-03-04"), "97535", money("5.00"), "recoverable", d("2025-07-18")),
@@ -154,7 +153,7 @@ def test_claim_unpaid_after_45_days(submitted, fires):
     p = MiniPractice()
     p.claim("C1", "2025-05-12", THREE_UNITS, submitted=submitted)
     p.claim("C0", "2025-04-01", [("97530", "GO", 1)], submitted="2025-04-02")             # control: 90 days
-    f = run(p, "2025-07-01")
+    run(p, "2025-07-01")
     expected = {("CLAIM_UNPAID", "C0", d("2025-04-01"), None, money("39.13"), "recoverable", d("2026-04-01"))}
     if fires:
         expected.add(("CLAIM_UNPAID", "C1", d("2025-05-12"), None, money("91.97"), "recoverable", d("2026-05-12")))
@@ -172,7 +171,7 @@ def test_claim_unpaid_after_45_days(submitted, fires):
 def test_unpaid_claim_near_its_filing_deadline_is_timely_filing_risk(as_of, rule_id, kind):
     p = MiniPractice(payer="bcbs")
     p.claim("C1", "2025-03-01", [("97530", "GO", 1)], submitted="2025-03-03")
-    f = run(p, as_of)
+    run(p, as_of)
     assert rows(p) == {(rule_id, "C1", d("2025-03-01"), None, money("43.04"), kind, d("2025-05-30"))}
 
 
@@ -198,7 +197,7 @@ def test_unbilled_units_from_minutes_when_blank():
     p = MiniPractice()
     # 97530 38 min, no units: floor((38 + 7) / 15) = 3 units -> 39.13 + 2 x 27.12 = 93.37
     p.visit("2025-03-03", "97530", minutes=38)
-    f = run(p, "2025-06-30")
+    run(p, "2025-06-30")
     assert rows(p) == {("VISIT_UNBILLED", None, d("2025-03-03"), None, money("93.37"), "recoverable",
                         d("2026-03-03"))}
 
@@ -220,7 +219,7 @@ def test_billed_day_is_not_unbilled_even_with_a_documented_code_missing():
                                                                 ("CO", "253", 1.06)])])
     p.visit("2025-03-04", "97530", minutes=30, units=2).visit("2025-03-04", "97535", minutes=15, units=1)
     p.visit("2025-03-11", "97535", minutes=15, units=1)                                   # control: unbilled
-    f = run(p, "2025-06-30")
+    run(p, "2025-06-30")
     assert rows(p) == {("VISIT_UNBILLED", None, d("2025-03-11"), None, money("35.98"), "recoverable",
                         d("2026-03-11"))}
 
@@ -229,7 +228,7 @@ def test_void_claim_does_not_bill_the_day():
     p = MiniPractice()
     p.claim("C1", "2025-03-04", [("97535", "GO", 1)], frequency="8")
     p.visit("2025-03-04", "97535", minutes=15, units=1)
-    f = run(p, "2025-06-30")
+    run(p, "2025-06-30")
     assert rows(p) == {("VISIT_UNBILLED", None, d("2025-03-04"), None, money("35.98"), "recoverable",
                         d("2026-03-04"))}
 
@@ -255,7 +254,7 @@ def test_medicare_underpayment(allowed_97530, allowed_97535, expected):
         ("97535", "GO", round(allowed_97535 * 0.8 * 0.98, 2), allowed_97535, [("CO", "45", 50.0)])])
     p.claim("C0", "2025-03-05", [("97535", "GO", 1)])                                  # control: $10.98 under
     p.remit("C0", "2025-03-20", [("97535", "GO", 19.70, 25.00, [("CO", "45", 75.0)])])
-    f = run(p, "2025-06-30")
+    run(p, "2025-06-30")
     want = {("UNDERPAYMENT", "C0", d("2025-03-05"), "97535", money("10.98"), "recoverable", d("2025-07-18"))}
     want |= {("UNDERPAYMENT", "C1", d("2025-03-04"), cpt, money(amt), "recoverable", d("2025-07-18"))
              for cpt, amt in expected.items()}
@@ -267,7 +266,7 @@ def test_underpayment_past_the_redetermination_window_is_lost(as_of, kind):
     p = MiniPractice()
     p.claim("C1", "2025-03-04", THREE_UNITS)
     p.remit("C1", "2025-03-20", [("97530", "GO", 47.04, 60.00, []), ("97535", "GO", 20.16, 25.72, [])])
-    f = run(p, as_of)
+    run(p, as_of)
     assert rows(p) == {("UNDERPAYMENT", "C1", d("2025-03-04"), "97530", money("6.25"), kind, d("2025-07-18"))}
 
 
@@ -281,7 +280,7 @@ def test_other_payer_underpayment_tolerance_is_per_line(allowed, amount):
     p.remit("C1", "2025-03-20", [("97530", "GO", allowed, allowed, [("CO", "45", 100 - allowed)])])
     p.claim("C0", "2025-03-05", [("97530", "GO", 1)])                                  # control: $11.09 under
     p.remit("C0", "2025-03-20", [("97530", "GO", 30.00, 30.00, [("CO", "45", 70.0)])])
-    f = run(p, "2025-06-30")
+    run(p, "2025-06-30")
     want = {("UNDERPAYMENT", "C0", d("2025-03-05"), "97530", money("11.09"), "recoverable", d("2025-09-16"))}
     if amount:
         want.add(("UNDERPAYMENT", "C1", d("2025-03-04"), "97530", money(amount), "recoverable", d("2025-09-16")))
@@ -292,6 +291,6 @@ def test_denied_line_is_not_also_an_underpayment():
     p = MiniPractice()
     p.claim("C1", "2025-03-04", [("97530", "GO", 1)])
     p.remit("C1", "2025-03-20", [("97530", "GO", 20.00, None, [("CO", "50", 19.13)])])   # partial denial
-    f = run(p, "2025-06-30")
+    run(p, "2025-06-30")
     assert rows(p) == {("DENIAL_RECOVERABLE", "C1", d("2025-03-04"), "97530", money("19.13"), "recoverable",
                         d("2025-07-18"))}

@@ -2,7 +2,8 @@
 
 Grouping: one recommendation per rule; for the rules whose fix depends on the payer (denials, filing
 limits, unpaid claims, underpayments) one per rule and payer, for the PAYER_SPLIT_TOP payers with the
-most dollars (each holding at least PAYER_SPLIT_SHARE of the rule's dollars), the rule's remaining payers
+most dollars (each holding at least PAYER_SPLIT_SHARE of the rule's dollars and PAYER_SPLIT_MIN_FINDINGS
+findings), the rule's remaining payers
 together in one more recommendation (payer NULL, payer_scope 'other').
 
 Two tracks, each ranked on its own scale, then interleaved one for one (see RANKING_METHOD):
@@ -24,6 +25,7 @@ PAYER_SPLIT_RULES = ("DENIAL_RECOVERABLE", "DENIAL_WRITE_OFF", "TIMELY_FILING_RI
                      "UNDERPAYMENT")
 PAYER_SPLIT_TOP = 3
 PAYER_SPLIT_SHARE = 0.25
+PAYER_SPLIT_MIN_FINDINGS = 3
 
 KIND_WEIGHT = {"recoverable": 1.0, "at_risk": 0.5, "lost": 0.25}
 RUN_RATE_WEIGHT = 0.5
@@ -33,7 +35,8 @@ COMPLIANCE_CATEGORIES = ("compliance", "data_quality")
 RANKING_METHOD = (
     "Findings are grouped into recommendations: one per rule, and for denials, timely filing, unpaid "
     "claims and underpayments (where the fix depends on the payer) one per rule and payer for each of the "
-    f"(at most {PAYER_SPLIT_TOP}) payers carrying at least {PAYER_SPLIT_SHARE:.0%} of the rule's dollars, "
+    f"(at most {PAYER_SPLIT_TOP}) payers carrying at least {PAYER_SPLIT_SHARE:.0%} of the rule's dollars and "
+    f"{PAYER_SPLIT_MIN_FINDINGS} or more findings, "
     "the rule's other payers together. "
     "Each recommendation belongs to one of two tracks, ranked on its own scale. "
     "Revenue (leakage and denial rules) is scored by what acting brings in: recoverable dollars at full "
@@ -82,6 +85,8 @@ def _group_sql() -> str:
         ), top_payers as (
             -- a payer gets its own recommendation when the rule has several payers and it carries at
             -- least PAYER_SPLIT_SHARE of the rule's dollars (of its findings when the rule has no dollars)
+            -- and at least PAYER_SPLIT_MIN_FINDINGS findings (a payer-specific fix for one or two items
+            -- is clutter: the recommendation lists the payers and the worklist has each item's payer)
             select rule_id, payer from (
                 select p.*, row_number() over (partition by p.rule_id order by p.dollars desc, p.n desc, p.payer)
                          as rn,
@@ -89,6 +94,7 @@ def _group_sql() -> str:
                        t.n_payers
                 from payer_totals p join rule_totals t using (rule_id))
             where rn <= {PAYER_SPLIT_TOP} and n_payers > 1 and share >= {PAYER_SPLIT_SHARE}
+              and n >= {PAYER_SPLIT_MIN_FINDINGS}
         ), split_rules as (
             select distinct rule_id from top_payers
         )

@@ -30,7 +30,7 @@ reasons as (
                     then array_to_string(list_filter(discipline_mods, lambda m: m <> expected_mod), '/') || ' on ' || cpt ||
                          ', a ' || discipline || '-only code that takes ' || expected_mod
                     else array_to_string(list_filter(discipline_mods, lambda m: m <> expected_mod), '/') ||
-                         ' on an OT service, which puts it in the PT/SLP KX bucket under the wrong discipline' end,
+                         ' on an OT service: it states the wrong discipline (and counts toward Medicare''s PT/SLP KX bucket)' end,
                case when len(discipline_mods) >= 2
                     then 'two discipline modifiers on one line' end,
                case when has_cq and has_go
