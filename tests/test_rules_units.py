@@ -295,3 +295,20 @@ def test_no_minutes_missing_without_a_visits_export():
     assert p.con.execute("select count(*) from visits").fetchone() == (0,)
     assert findings_of(p, "NOEXPORT") == expected(
         [("UNTIMED_MULTIPLE_UNITS", "97165", 2, 1, "82.68", "overbilled", None)])
+
+
+def test_without_a_fee_schedule_the_median_allowed_prices_the_unit_else_no_estimate():
+    """DESIGN §4: a payer with no fee schedule falls back to the practice's median allowed per unit for the
+    code and payer (835s); with no paid history the finding stays, at $0, and the detail says so."""
+    p = MiniPractice(payer="unknown")
+    p.claim("HIST", "2025-04-01", [("97530", "GO", 2)], member_id="MBHIST")
+    p.remit("HIST", "2025-04-20", [("97530", "GO", 80.00, 80.00)])          # $40.00 a unit
+    plant(p, "MED", {"97530": 40}, [("97530", 2)], payer="unknown")
+    plant(p, "NONE", {"97535": 40}, [("97535", 2)], payer="unknown")
+    p.run(as_of=AS_OF, rules=UNITS_RULES)
+    deadline = dt.date(2025, 8, 3)                                            # default 90 days
+    assert findings_of(p, "MED") == expected([("UNITS_UNDERBILLED", "97530", 2, 3, "40.00", "recoverable", deadline)])
+    assert findings_of(p, "NONE") == expected([("UNITS_UNDERBILLED", "97535", 2, 3, "0.00", "recoverable", deadline)])
+    details = dict(p.con.execute("select claim_id, detail from findings where claim_id in ('MED', 'NONE')").fetchall())
+    assert "median allowed per unit of 97530 for this payer in the 835s" in details["MED"]
+    assert "no fee schedule or paid history for 97535, so no dollar estimate" in details["NONE"]

@@ -255,6 +255,7 @@ def test_masshealth_pa_missing(auths, expected_visits):
     treat(p, 1, MH22)
     for k, (start, end) in enumerate(auths):
         p.auth(f"PA{k}", start, end, visits=None, patient_id="MRN1")
+    p.auth("PA-OTHER", "2025-01-01", "2025-12-31", patient_id="MRN99")   # the export was loaded
     # patient 2 (control): 21 visits, no authorization, visit 21 paid
     control = every("2025-01-07", 21)
     treat(p, 2, control)
@@ -267,12 +268,25 @@ def test_masshealth_pa_missing(auths, expected_visits):
     assert set(f.payer_class) == {"masshealth"}
 
 
+def test_masshealth_pa_needs_evidence_before_judging():
+    """Without an authorizations export nothing is judged; a claim's own REF*G1 number is authorization."""
+    p = MiniPractice(payer="masshealth")
+    treat(p, 1, MH22)
+    assert p.run(as_of="2025-06-30", rules=["MASSHEALTH_PA_MISSING"]).empty      # no export: no guess
+    p.auth("PA-OTHER", "2025-01-01", "2025-12-31", patient_id="MRN99")
+    assert len(p.run(as_of="2025-06-30", rules=["MASSHEALTH_PA_MISSING"])) == 2  # visits 21 and 22
+    for c in p.claims:
+        c["prior_auth"] = "MH-PA-123"
+    assert p.run(as_of="2025-06-30", rules=["MASSHEALTH_PA_MISSING"]).empty
+
+
 def test_masshealth_window_restarts_after_12_months():
     # window 1 = 2025-01-02 .. 2026-01-01 (start + 1 year - 1 day); 2026-01-02 opens window 2
     p = MiniPractice(payer="masshealth")
     days = every("2025-01-02", 19) + [d("2025-12-31"), d("2025-12-31") + dt.timedelta(days=1),
                                       d("2026-01-02"), d("2026-01-03")]
     treat(p, 1, days)
+    p.auth("PA-OTHER", "2025-01-01", "2025-12-31", patient_id="MRN99")   # the export was loaded
     paid(p, 1, "2026-01-01", 28.00)            # 2026: no fee schedule seeded; paid at the 835 allowed
     f = p.run(as_of="2026-03-31", rules=["MASSHEALTH_PA_MISSING"])
     # visits 20 (2025-12-31) none; 21 (2026-01-01) fires; 2026-01-02 and 01-03 are visits 1 and 2 of window 2
@@ -287,6 +301,7 @@ def test_masshealth_window_restart_counts_again_to_20():
     w1 = every("2024-03-04", 21)
     w2 = every("2025-03-10", 21)                                   # first visit after 2025-03-03
     treat(p, 1, w1 + w2)
+    p.auth("PA-OTHER", "2025-01-01", "2025-12-31", patient_id="MRN99")   # the export was loaded
     f = p.run(as_of="2025-09-30", rules=["MASSHEALTH_PA_MISSING"])
     # 2024 DOS: no fee schedule and unpaid: $0 (detail says so), lost
     assert found(f, "MASSHEALTH_PA_MISSING") == {hit(1, w1[20], 0, "lost"), hit(1, w2[20], V_MH_97530, "lost")}

@@ -161,15 +161,39 @@ _BASE = f"""
     create or replace temp view _rpt_denial_adj as
         select * from remit_adjustments
         where coalesce(group_code, '') <> 'PR' and reason_code not in {CONTRACTUAL} and amount > 0;
+"""
+# claim -> payer as the report names it: the check stage's classification (stg_claims.payer_display,
+# payer_class: the same names the findings carry) when staging ran, else the raw 837 name classified
+# by _rpt_payers.
+_CLAIM_PAYER_STAGED = """
+    create or replace temp view _rpt_claim_payer as
+        select c.claim_id, coalesce(s.payer_display, c.payer_name) as payer_name,
+               coalesce(s.payer_class, p.payer_class, 'other') as payer_class
+        from _rpt_claim_final c
+        left join (select claim_id, any_value(payer_display) payer_display, any_value(payer_class) payer_class
+                   from stg_claims group by 1) s using (claim_id)
+        left join _rpt_payers p on p.payer_name = c.payer_name
+"""
+_CLAIM_PAYER_RAW = """
     create or replace temp view _rpt_claim_payer as
         select c.claim_id, c.payer_name, coalesce(p.payer_class, 'other') as payer_class
-        from _rpt_claim_final c left join _rpt_payers p on p.payer_name = c.payer_name;
+        from _rpt_claim_final c left join _rpt_payers p on p.payer_name = c.payer_name
 """
 
 
 def prepare(con) -> None:
     build_payer_map(con)
     con.execute(_BASE)
+    staged = table_exists(con, "stg_claims") and \
+        {"payer_display", "payer_class"} <= set(columns(con, "stg_claims"))
+    if staged:
+        try:
+            con.execute(_CLAIM_PAYER_STAGED)
+            con.execute("select count(*) from _rpt_claim_payer").fetchone()
+            return
+        except duckdb.Error:
+            pass
+    con.execute(_CLAIM_PAYER_RAW)
 
 
 # --- KPIs ------------------------------------------------------------------------------------------
@@ -473,7 +497,8 @@ def kind_breakdown(con) -> list[dict]:
 
 # --- appendix --------------------------------------------------------------------------------------
 def data_received(con) -> dict:
-    out = {"files": [], "by_kind": [], "rejected": [], "issues": [], "n_files": 0, "match_tables": []}
+    out = {"folders": [], "n_folders": 0, "by_kind": [], "rejected": [], "n_rejected": 0, "issues": [], "n_files": 0,
+           "match_tables": []}
     if table_exists(con, "ingest_log"):
         out["n_files"] = con.execute("select count(*) from ingest_log").fetchone()[0]
         out["by_kind"] = rows(con, """
@@ -488,11 +513,22 @@ def data_received(con) -> dict:
                 union all select source_file, dos from visits
                 union all select source_file, start_date from plans_of_care
                 union all select source_file, start_date from authorizations) group by 1"""
-        out["files"] = rows(con, f"""
-            select g.source_file, g.kind, g.status, g.claims_loaded, g.lines_loaded, g.claims_rejected,
-                   g.lines_rejected, p.d0, p.d1
-            from ingest_log g left join ({periods}) p using (source_file)
-            order by g.kind, g.source_file limit {CAPS['files']}""")
+        out["folders"] = rows(con, f"""
+            with g as (
+                select coalesce(kind, 'unknown') as kind, status,
+                       case when source_file like '%/%' then regexp_replace(source_file, '/[^/]*$', '')
+                            else '(top folder)' end as folder,
+                       source_file, claims_loaded, lines_loaded
+                from ingest_log where status in ('loaded', 'partial')
+            )
+            select g.folder, g.kind, count(*) as files, sum(g.claims_loaded) as claims_loaded,
+                   sum(g.lines_loaded) as lines_loaded, min(p.d0) as d0, max(p.d1) as d1
+            from g left join ({periods}) p using (source_file)
+            group by all order by g.kind, g.folder limit {CAPS['files']}""")
+        out["n_folders"] = con.execute("""
+            select count(distinct (coalesce(kind, 'unknown'),
+                   case when source_file like '%/%' then regexp_replace(source_file, '/[^/]*$', '') else '' end))
+            from ingest_log where status in ('loaded', 'partial')""").fetchone()[0]
         out["rejected"] = rows(con, f"""
             select source_file, kind, status, message from ingest_log
             where status in ('rejected', 'partial', 'skipped')

@@ -444,7 +444,12 @@ def _content_plants(rng, p: Patient, payer: Payer, sc: str) -> None:
         pv.lines[0].minutes, pv.lines[0].ota = 30, 3       # 3 of 30 OTA minutes: no CO (§7)
         pv.lines[1].minutes, pv.lines[1].ota = 20, 2       # exactly 10% OTA on an untimed code: no CO
         pv.flags["near_miss"] = "OTA share exactly 10%"
-    elif sc == "NM_NCCI59":
+    if sc == "NM_OTA10" and len(vs) > 6:
+        v6 = vs[6]
+        _set_lines(rng, p, v6, [("97530", 2), ("97168", 1)])
+        v6.lines[1].mods.append("59")
+        v6.flags["near_miss"] = "Medicare re-evaluation 97168-59 with 97530 (NCCI pair, 59 on column 2)"
+    if sc == "NM_NCCI59":
         _set_lines(rng, p, pv, [("97760", 1), ("97110", 2)])
         pv.lines[1].mods.append("59")
         pv.flags["near_miss"] = "97760 + 97110-59"
@@ -489,6 +494,8 @@ def _assign_kx(p: Patient, payer: Payer, sc: str) -> None:
             ln.mods.append("KX")
             if not crossed_visits or crossed_visits[-1] is not v:
                 crossed_visits.append(v)
+    if sc.startswith("NM_KX_OK") and crossed_visits:
+        crossed_visits[0].flags["near_miss"] = "KX on every GO line once the OT total passed $2,410 (under $3,000)"
     if sc.startswith("KXMISS") and len(crossed_visits) >= 2:
         v = crossed_visits[min(2, len(crossed_visits) - 1)]
         for ln in v.billed_lines():
@@ -579,6 +586,11 @@ def _plans_and_auths(rng, p: Patient, ctx: Ctx, payer: Payer, sc: str) -> None:
         start = billed[20] - timedelta(days=rng.randint(3, 10))
         auths.append(Auth(f"PA{p.idx:07d}", start, billed[-1] + timedelta(days=30), len(billed) - 20 + 4))
     p.auths = auths
+    if sc == "NM_AUTH_EXACT" and billed:
+        vs[-1].flags["near_miss"] = f"BCBSMA authorization for exactly {len(billed)} visits, all used"
+    if sc == "NM_MH_AUTH" and len(billed) > 20:
+        next(v for v in vs if v.dos == billed[20]).flags["near_miss"] = \
+            "MassHealth visit 21 of 26 with a prior authorization covering visits 21+"
 
 
 # ---------------------------------------------------------------------------------------------- 835
@@ -602,8 +614,10 @@ def _remits(rng, p: Patient, ctx: Ctx, payer: Payer, sc: str) -> None:
             v.plant = "CLAIM_UNPAID" if sc.startswith("UNPAID") else "TIMELY_FILING_RISK"
         if sc == "REVERSAL" and k == 2:
             v.remit_mode = "reversal"
+            v.flags["near_miss"] = "835 reversal (CLP02 22) and correction: final state paid correctly"
         if sc == "NM_FOLD_MC" and k == 1:
             v.flags["plb"] = Decimal("4.37")
+            v.flags["near_miss"] = "PLB L6 interest of $4.37 on this claim's payment run"
         first_paid = True
         for ln in v.billed_lines():
             allowed = ln.exp

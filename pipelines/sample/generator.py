@@ -54,7 +54,7 @@ def generate(out_dir: Path, patients: int = 150, months: int = 12, seed: int = 2
     tmp = Path(tempfile.mkdtemp(prefix="rcm-sample-"))
     summary = {"claims": 0, "lines": 0, "visits": 0, "visit_rows": 0, "patients": patients,
                "as_of": ctx.as_of.isoformat(), "files": {}, "findings_by_rule": {}, "scenarios": [],
-               "near_misses": [], "near_miss_claim_ids": []}
+               "near_misses": [], "near_miss_claim_ids": [], "_max_sub": ctx.start, "_max_dos": ctx.start}
     findings: list[tuple] = []
     plans_rows, auth_rows = [], []
     claim_spill: dict[str, object] = {}
@@ -109,9 +109,13 @@ def generate(out_dir: Path, patients: int = 150, months: int = 12, seed: int = 2
     summary["findings_by_rule"] = dict(sorted(by_rule.items()))
     summary["findings"] = len(findings)
     summary["expected_usd"] = str(sum((f[4] for f in findings), D0))
+    dates = [date.fromisoformat(f["payment_date"]) for f in summary["files"].values() if f["kind"] == "835"]
+    summary["as_of_in_data"] = max(dates + [summary["_max_sub"], summary["_max_dos"]]).isoformat()
     (out / "practice.toml").write_text(_practice_toml(ctx, pay), encoding="utf-8")
     (out / "README.md").write_text(_readme(ctx, summary, findings, patients, months, seed), encoding="utf-8")
     summary["files_written"] = len(summary["files"]) + 6
+    summary.pop("_max_sub")
+    summary.pop("_max_dos")
     return summary
 
 
@@ -119,6 +123,9 @@ def generate(out_dir: Path, patients: int = 150, months: int = 12, seed: int = 2
 def _write_patient_rows(vw, p, payer, summary) -> None:
     for v in p.visits:
         summary["visits"] += 1
+        summary["_max_dos"] = max(summary["_max_dos"], v.dos)
+        if v.billed:
+            summary["_max_sub"] = max(summary["_max_sub"], v.sub)
         for ln in v.lines:
             if not ln.doc:
                 continue

@@ -6,6 +6,13 @@ from collections import Counter
 from .practice import OTAS, OTS, PAYER_SPECS, PRACTICE_NAME, PRACTICE_NPI
 
 
+def _asof_note(ctx, summary) -> str:
+    if summary["as_of_in_data"] == ctx.as_of.isoformat():
+        return ""
+    return (f"\n**Note:** at this size the latest date in the files is {summary['as_of_in_data']}; audit with "
+            f"`--as-of {ctx.as_of.isoformat()}` to reproduce the ground truth.")
+
+
 def render(ctx, summary, findings, patients, months, seed) -> str:
     by_rule = Counter(f[0] for f in findings)
     usd = {}
@@ -22,7 +29,7 @@ person, member id and NPI is made up (NPIs pass the Luhn check with prefix 80840
 
 **As-of date: {ctx.as_of.isoformat()}** — the last 835 payment run; no 837 submission (BHT04) or visit
 DOS is later. Every "recoverable / lost / 45 days unpaid / within 30 days of the filing limit / appeal
-window" judgement of the ground truth uses it. Service dates: {ctx.start.isoformat()} to {ctx.end.isoformat()}.
+window" judgement of the ground truth uses it.{_asof_note(ctx, summary)} Service dates: {ctx.start.isoformat()} to {ctx.end.isoformat()}.
 
 ## The practice
 {PRACTICE_NAME}, 1250 Washington Street, Newton, MA 02458 (Middlesex County → Medicare locality

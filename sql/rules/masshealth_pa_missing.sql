@@ -8,6 +8,9 @@
 -- (stg_masshealth_visits) when no authorization for the patient (stg_authorizations; payer empty or
 -- MassHealth) has start_date <= DOS <= end_date. MassHealth managed-care plans are out of scope (their own
 -- rules: AUTH_EXCEEDED when configured to require authorization).
+-- Evidence of authorization: an authorizations export row covering the DOS, or the claim's own prior
+-- authorization number (837P 2300 REF*G1). Without any authorizations export the rule does not run (the
+-- report's appendix says the export was missing): flagging every visit past the 20th would be a guess.
 -- amount_usd = the whole visit value (stg_visit_value); amount_kind = at_risk when any of the visit's lines
 -- was paid, else lost (not billable to the member; retro-authorization is rarely possible); fix_by empty.
 
@@ -15,6 +18,7 @@ with beyond_threshold as (
     select m.*
     from stg_masshealth_visits m
     where m.visit_no > setting_num('masshealth_pa_visits')
+      and exists (select 1 from authorizations)
 ),
 unauthorized as (
     select b.*
@@ -23,6 +27,9 @@ unauthorized as (
                       where a.patient_key = b.patient_key
                         and b.dos between a.start_date and coalesce(a.end_date, b.dos)
                         and (a.payer is null or a.payer_class = 'masshealth' or a.payer_key like 'other:%'))
+      and not exists (select 1 from stg_claims c
+                      where c.patient_key = b.patient_key and c.prior_auth is not null and not c.is_void
+                        and b.dos between c.first_dos and c.last_dos)
 )
 select 'MASSHEALTH_PA_MISSING' as rule_id, null as category, null as severity,
        u.claim_id, null as payer_claim_id, v.patient_ref, u.payer_display as payer, 'masshealth' as payer_class, u.dos,

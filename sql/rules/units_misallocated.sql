@@ -6,6 +6,8 @@
 --   concept), on a visit day whose billed timed units = T but whose allocation is invalid: some code is
 --   outside {f_i, f_i + 1}, or a code got the extra unit while a code with a strictly larger remainder did
 --   not. Reported on each code billed above its canonical units (its first line that day).
+-- units_billed = the code's units that day over all its lines (billed_i); units_expected = the code's
+--   units under the method applied.
 -- amount_usd = |visit price as billed - visit price with every timed code at its canonical units| (MPPR
 --   engine; stg_units_prices scenario 'units_canonical:'). The visit's difference is carried by its first
 --   over-allocated line; further over-allocated lines of the same day report 0 so the visit is not counted

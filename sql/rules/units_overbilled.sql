@@ -9,6 +9,8 @@
 --     being the nearer of the two to the billed units (CONTRACT §6).
 --   Reported on the code's first line that day. Days with a billed timed line lacking minutes
 --   (MINUTES_MISSING) or with no visit rows are not judged.
+-- units_billed = the code's units that day over all its lines (billed_i); units_expected = the code's
+--   units under the method applied.
 -- amount_usd = |visit price as billed - visit price with the code's units at units_expected|, both through
 --   the MPPR engine (DESIGN §4; stg_units_prices); median allowed x excess units when no fee schedule;
 --   0 when neither.

@@ -9,6 +9,8 @@
 --   Reported on the code's first line that day; a documented code billed on no line is reported on the
 --   day's first claim with units_billed 0. Days with a billed timed line lacking minutes (MINUTES_MISSING)
 --   or with no visit rows are not judged.
+-- units_billed = the code's units that day over all its lines (billed_i); units_expected = the code's
+--   units under the method applied.
 -- amount_usd = |visit price with the code's units at units_expected - visit price as billed|, both through
 --   the MPPR engine (DESIGN §4 unit-difference pricing; stg_units_prices); median allowed x missing units
 --   when no fee schedule; 0 when neither.

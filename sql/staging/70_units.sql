@@ -211,7 +211,7 @@ union all select * from added_lines
 union all select * from untimed_lines;
 
 delete from pricing_input
-where scenario like 'units:%' or scenario like 'units\_canonical:%' escape '\' or scenario like 'untimed:%';
+where starts_with(scenario, 'units:') or starts_with(scenario, 'units_canonical:') or starts_with(scenario, 'untimed:');
 insert into pricing_input
 select s.scenario, b.visit_key, b.line_key, b.cpt, b.dos, coalesce(o.scenario_units, b.units), b.has_co,
        b.medicare_rules, b.fee_pct
@@ -228,7 +228,7 @@ from stg_units_scenarios where is_added;
 create or replace table stg_units_priced_lines as
 select scenario, visit_key, line_key, expected_allowed
 from pricing_output
-where scenario like 'units:%' or scenario like 'units\_canonical:%' escape '\' or scenario like 'untimed:%'
+where starts_with(scenario, 'units:') or starts_with(scenario, 'units_canonical:') or starts_with(scenario, 'untimed:')
    or (scenario = 'billed' and visit_key in (select visit_key from stg_units_scenarios));
 
 create or replace table stg_units_prices as
