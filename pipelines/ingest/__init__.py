@@ -17,6 +17,9 @@ from .result import FileResult, Issue
 
 # Files that are part of an input folder but not data: recorded, never parsed as data.
 _NOT_DATA = {".toml": "configuration", ".md": "documentation", ".pdf": "document"}
+# Our own outputs (findings.csv, the sample's expected_findings.csv, ingest-log.csv), recognised by
+# their first header cells, so a re-run over a folder that holds them does not mistake them for exports.
+_OWN_OUTPUTS = {b"rule_id": "rcm-audit findings", b"source_file,kind,status": "rcm-audit ingest log"}
 
 
 def discover(paths: Iterable[Path]) -> list[tuple[Path, Path]]:
@@ -70,6 +73,10 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path, source_file: str) -> l
     suffix = path.suffix.lower()
     if suffix in _NOT_DATA and not x12.looks_like_x12(head):
         return [FileResult(source_file, _NOT_DATA[suffix], status="skipped", message=f"{_NOT_DATA[suffix]} file, not billing data")]
+    first_line = head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].strip().lower()
+    for prefix, what in _OWN_OUTPUTS.items():
+        if suffix == ".csv" and first_line.startswith(prefix):
+            return [FileResult(source_file, "output", status="skipped", message=f"{what} file, not billing data")]
     try:
         if x12.looks_like_x12(head):
             return [x12.read_x12(con, path, source_file)]

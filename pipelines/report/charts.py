@@ -128,7 +128,7 @@ def kx_threshold(kx: dict) -> str | None:
     if not pts or not kx.get("threshold"):
         return None
     thr, tmr = kx["threshold"], kx["tmr"]
-    fig, ax = plt.subplots(figsize=(6.8, 0.26 * len(pts) + 1.0))
+    fig, ax = plt.subplots(figsize=(6.8, 0.19 * len(pts) + 0.9))
     colors = ["#c62828" if p["total"] > tmr else "#f9a825" if p["total"] > thr else "#90a4ae" for p in pts]
     ax.barh(range(len(pts)), [p["total"] for p in pts], color=colors, height=0.6)
     ax.set_yticks(range(len(pts)), [p["label"] for p in pts])

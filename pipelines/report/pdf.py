@@ -109,7 +109,9 @@ def environment() -> Environment:
 
 
 def build_context(con: duckdb.DuckDBPyConnection, show_phi: bool = False) -> dict:
-    if not data.table_exists(con, "recommendations"):
+    stale = not data.table_exists(con, "recommendations") or \
+        con.execute("select count(*) from findings where priority_rank is null").fetchone()[0] > 0
+    if stale:  # a database checked but not prioritized (or re-checked since)
         from .prioritize import prioritize
         prioritize(con)
     data.prepare(con)

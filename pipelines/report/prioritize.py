@@ -124,7 +124,7 @@ def prioritize(con: duckdb.DuckDBPyConnection) -> None:
                coalesce(sum(amount_usd) filter (where amount_kind = 'lost'), 0) as lost_usd,
                coalesce(sum(amount_usd) filter (where amount_kind = 'overbilled'), 0) as overbilled_usd,
                coalesce(sum(amount_usd), 0) as total_usd,
-               min(fix_by) as first_fix_by
+               min(fix_by) filter (where amount_kind in ('recoverable', 'at_risk')) as first_fix_by
         from _rpt_grouped group by all
     """).df()
     # lists of payers and providers per group (top 5 by dollars), bounded
