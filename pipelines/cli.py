@@ -62,16 +62,6 @@ def _ingest(db, paths: list[Path]):
     return ingest_paths(db, paths, on_file=_print_file)
 
 
-def _print_ingest_summary(con) -> None:
-    seen = con.execute("""select coalesce(sum(claims_loaded + claims_rejected), 0), coalesce(sum(claims_loaded), 0),
-                                 coalesce(sum(claims_rejected), 0), coalesce(sum(lines_loaded + lines_rejected), 0),
-                                 coalesce(sum(lines_loaded), 0), coalesce(sum(lines_rejected), 0),
-                                 count(*) filter (where status = 'rejected')
-                          from ingest_log""").fetchone()
-    console.print(f"claims seen {seen[0]} = loaded {seen[1]} + rejected {seen[2]}; "
-                  f"lines/rows seen {seen[3]} = loaded {seen[4]} + rejected {seen[5]}; files rejected {seen[6]}")
-
-
 def _match_summary(con) -> None:
     from .stage import match_rates
     for label, rate, num, den in match_rates(con):
@@ -88,7 +78,8 @@ def ingest(paths: list[Path] = typer.Argument(..., help="Files or folders (read 
     try:
         con = connect(db)
         _ingest(con, paths)
-        _print_ingest_summary(con)
+        from .pipeline import ingest_summary
+        console.print(ingest_summary(con))
         cfg_path = next((find_config(p) for p in paths if p.is_dir() and find_config(p)), None)
         stage(con, load_config(cfg_path) if cfg_path else PracticeConfig())
         console.print("match rates:")
@@ -149,10 +140,25 @@ def audit(input_dir: Path = typer.Argument(..., help="The folder the practice se
           as_of: Optional[str] = typer.Option(None, "--as-of", help="Judge deadlines as of this date (YYYY-MM-DD)."),
           show_phi: bool = typer.Option(False, "--show-phi", help="Show patient names in the outputs.")) -> None:
     """The main job: ingest -> stage -> check -> prioritize -> report, writing every output."""
+    from rich.progress import Progress
+
+    from .ingest import discover
     from .pipeline import run_audit
     try:
-        run_audit(input_dir, out_dir, config=config, as_of=_as_of(as_of), show_phi=show_phi,
-                  console=console, on_file=_print_file)
+        if not input_dir.is_dir():
+            raise InputError("input folder not found", str(input_dir))
+        # a progress bar on a terminal; the per-file lines are in ingest-log.csv, so only files that
+        # were not fully read are printed
+        with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
+            task = progress.add_task("reading files", total=len(discover([input_dir])))
+
+            def on_file(r) -> None:
+                progress.update(task, advance=1)
+                if r.status in ("rejected", "partial"):
+                    _print_file(r)
+
+            run_audit(input_dir, out_dir, config=config, as_of=_as_of(as_of), show_phi=show_phi,
+                      console=console, on_file=on_file)
     except InputError as exc:
         _fail(exc)
 

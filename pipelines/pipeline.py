@@ -28,6 +28,18 @@ def write_ingest_log(con, path: Path) -> None:
         w.writerows(rows)
 
 
+def ingest_summary(con) -> str:
+    """One line that reconciles what was read: seen = loaded + rejected, for claims and for lines/rows."""
+    f, cs, cl, cr, ls, ll, lr, rej = con.execute("""
+        select count(distinct source_file), coalesce(sum(claims_loaded + claims_rejected), 0), coalesce(sum(claims_loaded), 0),
+               coalesce(sum(claims_rejected), 0), coalesce(sum(lines_loaded + lines_rejected), 0),
+               coalesce(sum(lines_loaded), 0), coalesce(sum(lines_rejected), 0),
+               count(distinct source_file) filter (where status = 'rejected')
+        from ingest_log""").fetchone()
+    return (f"{f} files ({rej} rejected); claims seen {cs} = loaded {cl} + rejected {cr}; "
+            f"lines/rows seen {ls} = loaded {ll} + rejected {lr}")
+
+
 def run_audit(input_dir: Path, out_dir: Path, config: Path | None = None, as_of: dt.date | None = None,
               show_phi: bool = False, console: Console | None = None,
               on_file: Callable | None = None) -> dict:
@@ -51,6 +63,7 @@ def run_audit(input_dir: Path, out_dir: Path, config: Path | None = None, as_of:
     ingest_paths(con, [input_dir], on_file=on_file)
     timings["ingest"] = time.perf_counter() - t
     write_ingest_log(con, out_dir / "ingest-log.csv")
+    console.print(ingest_summary(con))
     loaded = con.execute("select count(*) from claims").fetchone()[0] + con.execute("select count(*) from visits").fetchone()[0]
     if loaded == 0:
         raise InputError("no claims or visits could be read; see ingest-log.csv for each file's reason", str(input_dir))
