@@ -28,6 +28,12 @@ PAYERS = {  # name, id as a practice's clearinghouse would send them
     "aetna": ("AETNA", "60054"),
     "cigna": ("CIGNA", "62308"),
     "unknown": ("ACME HEALTH", "99999"),
+    # Medicare-named plans that are not Medicare Part B (payer directory: medicare_advantage / other)
+    "humana_ma": ("HUMANA MEDICARE ADVANTAGE", "61101"),
+    "sco": ("SENIOR WHOLE HEALTH MEDICARE SCO", ""),
+    "medex": ("BLUE CROSS MEDEX MEDICARE SUPPLEMENT", ""),
+    "hp_enhance": ("HARVARD PILGRIM MEDICARE ENHANCE", "04271HP"),
+    "medicare_bare": ("MEDICARE", "14212"),
 }
 
 

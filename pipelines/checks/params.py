@@ -38,8 +38,11 @@ def write_audit_params(con: duckdb.DuckDBPyConnection, cfg: PracticeConfig, as_o
         salt = salt[0] if salt else None
     salt = salt or secrets.token_hex(16)
 
+    # the newest remittance or claim; visit dates only when there is neither (an EMR export can list
+    # booked, future appointments: they must not move the as-of date)
     data_as_of = con.execute("""
-        select greatest((select max(payment_date) from remit_claims), (select max(submission_date) from claims),
+        select coalesce(greatest((select max(payment_date) from remit_claims),
+                                 (select max(submission_date) from claims)),
                         (select max(dos) from visits))""").fetchone()[0]
     as_of_source = "--as-of" if as_of else ("practice.toml" if cfg.as_of else "latest date in the input")
     as_of = as_of or cfg.as_of or data_as_of

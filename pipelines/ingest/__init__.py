@@ -58,76 +58,156 @@ def _sniff(head: bytes) -> str:
     return "text that is neither X12 nor a recognised export"
 
 
-def read_file(con: duckdb.DuckDBPyConnection, path: Path, source_file: str) -> list[FileResult]:
-    """Recognise one file's kind and load it. Never raises for bad input."""
-    from . import exports, x12  # local import keeps `rcm-audit --help` fast
+def _precheck(path: Path, source_file: str) -> tuple[str, list[FileResult] | None, bytes]:
+    """The first steps of `read_file`: ('done', results, head) when the file is decided without reading it
+    (unreadable, empty, not data, our own output), else ('x12' or 'other', None, head)."""
+    from . import x12
 
     try:
         size = path.stat().st_size
         with path.open("rb") as fh:
             head = fh.read(4096)
     except OSError as exc:
-        return [FileResult(source_file, "unknown", status="rejected", message=f"cannot read the file: {exc.strerror}")]
+        return "done", [FileResult(source_file, "unknown", status="rejected",
+                                   message=f"cannot read the file: {exc.strerror}")], b""
     if size == 0:
-        return [FileResult(source_file, "unknown", status="rejected", message="empty file")]
+        return "done", [FileResult(source_file, "unknown", status="rejected", message="empty file")], head
     suffix = path.suffix.lower()
     if suffix in _NOT_DATA and not x12.looks_like_x12(head):
-        return [FileResult(source_file, _NOT_DATA[suffix], status="skipped", message=f"{_NOT_DATA[suffix]} file, not billing data")]
+        return "done", [FileResult(source_file, _NOT_DATA[suffix], status="skipped",
+                                   message=f"{_NOT_DATA[suffix]} file, not billing data")], head
     first_line = head.lstrip(b"\xef\xbb\xbf").split(b"\n", 1)[0].strip().lower()
     for prefix, what in _OWN_OUTPUTS.items():
         if suffix == ".csv" and first_line.startswith(prefix):
-            return [FileResult(source_file, "output", status="skipped", message=f"{what} file, not billing data")]
+            return "done", [FileResult(source_file, "output", status="skipped",
+                                       message=f"{what} file, not billing data")], head
+    return ("x12" if x12.looks_like_x12(head) else "other"), None, head
+
+
+def read_file(con: duckdb.DuckDBPyConnection, path: Path, source_file: str) -> list[FileResult]:
+    """Recognise one file's kind and load it. Never raises for bad input."""
+    from . import exports, x12  # local import keeps `rcm-audit --help` fast
+
+    kind, done, head = _precheck(path, source_file)
+    if done is not None:
+        return done
     try:
-        if x12.looks_like_x12(head):
+        if kind == "x12":
             return [x12.read_x12(con, path, source_file)]
         if exports.is_export(path):
             return exports.read_export(con, path, source_file)
     except Exception as exc:  # a reader bug must not stop the audit; no data values in the message
-        return [FileResult(source_file, "unknown", status="rejected",
-                           message=f"could not be read ({type(exc).__name__}); the other files were loaded")]
+        return [_reader_failed(source_file, exc)]
     return [FileResult(source_file, "unknown", status="rejected",
                        message=f"not an X12 837P/835 or a CSV/XLSX export: the file looks like {_sniff(head)}")]
+
+
+def _reader_failed(source_file: str, exc: Exception) -> FileResult:
+    return FileResult(source_file, "unknown", status="rejected",
+                      message=f"could not be read ({type(exc).__name__}); the other files were loaded")
+
+
+# Small X12 files are read in batches: their loop tables are mapped into the raw tables by one pass of
+# the mapping SQL (x12.read_x12_many) instead of one pass per file, which is most of the cost of a small
+# file. Each file still gets its own FileResult, log line and issues, in the order the files are found.
+_BATCH_FILES = 500
+_BATCH_BYTES = 32 << 20
+_ALONE_BYTES = 4 << 20           # a bigger file is read on its own
 
 
 def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Iterable[Path],
                  on_file: Callable[[FileResult], None] | None = None) -> list[FileResult]:
     """Load every file under `paths`; returns one FileResult per file (or per recognised sheet)."""
+    from . import x12
+
     results: list[FileResult] = []
-    for path, root in discover(paths):
-        source_file = path.relative_to(root).as_posix() if path != root else path.name
-        file_id = _sha256(path)
-        seen = con.execute("select source_file from source_files where file_id = ?", [file_id]).fetchone()
-        if seen:
-            file_results = [FileResult(source_file, "duplicate", status="duplicate",
-                                       message=f"same content as {seen[0]}, already loaded; not loaded again")]
-        else:
-            file_results = read_file(con, path, source_file)
+    # file_id -> source_file of the files already loaded (source_files is only written here)
+    known: dict[str, str] = dict(con.execute("select file_id, source_file from source_files").fetchall())
+    batch: list[tuple[Path, str, str]] = []          # (path, source_file, file_id) of X12 files waiting
+    batch_bytes = 0
+
+    def record(entries: list[tuple[list[FileResult], str, str]]) -> None:
+        """Register the loaded files, log every result (in order) and report them."""
+        new_files, logged = [], []
+        for file_results, file_id, source_file in entries:
             if any(r.status in ("loaded", "partial") for r in file_results):
                 kinds = ",".join(sorted({r.kind for r in file_results if r.status in ("loaded", "partial")}))
-                con.execute("insert into source_files (file_id, source_file, kind) values (?, ?, ?)",
-                            [file_id, source_file, kinds])
-        for r in file_results:
-            r.file_id = file_id
-            r.finish()
-            _log(con, r)
+                new_files.append((file_id, source_file, kinds))
+                known[file_id] = source_file
+            for r in file_results:
+                r.file_id = file_id
+                r.finish()
+                logged.append(r)
+        if new_files:
+            con.executemany("insert into source_files (file_id, source_file, kind) values (?, ?, ?)", new_files)
+        _log_many(con, logged)
+        for r in logged:
             results.append(r)
             if on_file:
                 on_file(r)
+
+    def flush() -> None:
+        nonlocal batch_bytes
+        if not batch:
+            return
+        items = batch[:]
+        batch.clear()
+        batch_bytes = 0
+        try:
+            read = [[r] for r in x12.read_x12_many(con, [(p, sf) for p, sf, _ in items])]
+        except Exception as exc:  # a reader bug must not stop the audit
+            read = [[_reader_failed(sf, exc)] for _, sf, _ in items]
+        record([(rs, file_id, sf) for rs, (_, sf, file_id) in zip(read, items)])
+
+    for path, root in discover(paths):
+        source_file = path.relative_to(root).as_posix() if path != root else path.name
+        file_id = _sha256(path)
+        if any(file_id == f for _, _, f in batch):
+            flush()                                  # same bytes as a waiting file: load that one first
+        if file_id not in known:
+            kind, done, _ = _precheck(path, source_file)
+            if kind == "x12" and done is None and path.stat().st_size <= _ALONE_BYTES:
+                batch.append((path, source_file, file_id))
+                batch_bytes += path.stat().st_size
+                if len(batch) >= _BATCH_FILES or batch_bytes >= _BATCH_BYTES:
+                    flush()
+                continue
+        flush()
+        seen = known.get(file_id)
+        if seen:
+            file_results = [FileResult(source_file, "duplicate", status="duplicate",
+                                       message=f"same content as {seen}, already loaded; not loaded again")]
+        else:
+            file_results = read_file(con, path, source_file)
+        record([(file_results, file_id, source_file)])
+    flush()
     return results
 
 
 def _log(con: duckdb.DuckDBPyConnection, r: FileResult) -> None:
-    con.execute(
-        "insert into ingest_log (source_file, kind, status, claims_loaded, lines_loaded, claims_rejected,"
-        " lines_rejected, message, file_id) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [r.source_file, r.kind, r.status, r.claims_loaded, r.lines_loaded, r.claims_rejected,
-         r.lines_rejected, r.message, r.file_id])
-    if r.issues:
-        issues = pd.DataFrame([(r.source_file, i.place, i.severity, i.reason) for i in r.issues],
-                              columns=["source_file", "place", "severity", "reason"])
-        con.register("_issues", issues)
-        con.execute("insert into ingest_issues by name select * from _issues")
-        con.unregister("_issues")
+    _log_many(con, [r])
+
+
+def _log_many(con: duckdb.DuckDBPyConnection, rs: list[FileResult]) -> None:
+    """ingest_log and ingest_issues rows of results, in order, with one insert each."""
+    if not rs:
+        return
+    log = pd.DataFrame([(r.source_file, r.kind, r.status, r.claims_loaded, r.lines_loaded, r.claims_rejected,
+                         r.lines_rejected, r.message, r.file_id) for r in rs],
+                       columns=["source_file", "kind", "status", "claims_loaded", "lines_loaded",
+                                "claims_rejected", "lines_rejected", "message", "file_id"])
+    con.register("_ingest_log_rows", log)
+    try:
+        con.execute("insert into ingest_log by name select * from _ingest_log_rows")
+    finally:
+        con.unregister("_ingest_log_rows")
+    issues = [(r.source_file, i.place, i.severity, i.reason) for r in rs for i in r.issues]
+    if issues:
+        con.register("_issues", pd.DataFrame(issues, columns=["source_file", "place", "severity", "reason"]))
+        try:
+            con.execute("insert into ingest_issues by name select * from _issues")
+        finally:
+            con.unregister("_issues")
 
 
 __all__ = ["FileResult", "Issue", "discover", "ingest_paths", "read_file"]

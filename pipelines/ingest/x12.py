@@ -10,8 +10,11 @@ How it works (all in bulk, no per-segment Python loop):
    (`_Context.within`: "the last CLP since the last LX/SE/PLB" ...), and for every loop the segments the
    mapping needs are picked (first DTM*472 of each SVC, first NM1*QC of each CLP ...). The envelope
    (ISA/GS/ST/SE/GE/IEA, a few segments per transaction) is checked in plain Python.
-3. One Arrow table per loop is registered in DuckDB, and sql/ingest/x12_835.sql / x12_837.sql map them
-   to the raw tables with set-based SQL.
+3. One Arrow table per loop is registered in DuckDB (its texts are string views into the file's buffer:
+   nothing is copied), and sql/ingest/x12_835.sql / x12_837.sql insert straight from them into the raw
+   tables with set-based SQL; a second, cheap query per table lists the values that could not be read.
+   The macros are created once per connection. `read_x12_many` maps many small files in one pass (their
+   tables concatenated, positions tagged with the file number), which is most of a small file's cost.
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ from ..resources import read_sql
 from .result import FileResult, Issue
 from .x12_split import X12FormatError, Segments, code, decode, first_content, split, uncode
 
-__all__ = ["looks_like_x12", "read_x12"]
+__all__ = ["looks_like_x12", "read_x12", "read_x12_many"]
 
 _MAX_ISSUES_PER_REASON = 50
 
@@ -69,19 +72,80 @@ def read_x12(con: duckdb.DuckDBPyConnection, path: pathlib.Path, source_file: st
     """Read one X12 file into the raw tables. Never raises: a file that cannot be read comes back with
     status 'rejected' and the reason."""
     res = FileResult(source_file=source_file, kind="unknown")
+    prep = _prepare_file(path, res)
+    return res if prep is None else _load_one(con, prep)
+
+
+def read_x12_many(con: duckdb.DuckDBPyConnection,
+                  files: list[tuple[pathlib.Path, str]]) -> list[FileResult]:
+    """Read several X12 files, (path, source_file) each, into the raw tables: the same FileResults, rows
+    and issues as `read_x12` on each in turn, but the loop tables of all the files are concatenated and
+    mapped in one pass (one set of SQL statements instead of one per file), in one transaction. When that
+    pass fails, or when the caller has a transaction open, each file is read on its own with `read_x12`."""
+    results: list[FileResult | None] = [None] * len(files)
+    preps: list[tuple[int, _Prepared]] = []
+    for i, (path, source_file) in enumerate(files):
+        res = FileResult(source_file=source_file, kind="unknown")
+        prep = _prepare_file(path, res)
+        if prep is None:
+            results[i] = res
+        else:
+            preps.append((i, prep))
+    own_tx = False
+    if len(preps) > 1:
+        try:
+            con.execute("begin transaction")
+            own_tx = True
+        except duckdb.Error:
+            pass              # the caller has a transaction open: a failed pass could not be undone
+    if own_tx:
+        try:
+            _load(con, [p for _, p in preps])
+            done = [(i, _finish(p)) for i, p in preps]
+            con.execute("commit")
+        except Exception:  # noqa: BLE001 - undo the whole pass and read the files one by one
+            try:
+                con.execute("rollback")
+            except duckdb.Error:
+                pass
+            done = [(i, read_x12(con, *files[i])) for i, _ in preps]
+    elif len(preps) == 1:
+        done = [(preps[0][0], _load_one(con, preps[0][1]))]
+    else:
+        done = [(i, read_x12(con, *files[i])) for i, _ in preps]
+    for i, r in done:
+        results[i] = r
+    return results  # type: ignore[return-value]
+
+
+def _load_one(con: duckdb.DuckDBPyConnection, prep: "_Prepared") -> FileResult:
+    res = prep.res
     try:
-        raw = pathlib.Path(path).read_bytes()
-    except OSError as e:
-        return _reject(res, f"cannot read the file: {e.strerror or e}")
-    try:
-        return _read(con, raw, source_file, res)
-    except X12FormatError as e:
-        return _reject(res, str(e))
+        _load_own_tx(con, [prep])
+        return _finish(prep)
     except Exception as e:  # noqa: BLE001 - the orchestrator must never see a traceback
         res.claims_rejected += res.claims_loaded
         res.lines_rejected += res.lines_loaded
         res.claims_loaded = res.lines_loaded = 0
         return _reject(res, f"could not read the X12 file ({type(e).__name__}: {e})")
+
+
+def _prepare_file(path: pathlib.Path, res: FileResult) -> "_Prepared | None":
+    """Read, split and analyse one file and build its loop tables; None when the file is already decided
+    (rejected) and `res` is final."""
+    try:
+        raw = pathlib.Path(path).read_bytes()
+    except OSError as e:
+        _reject(res, f"cannot read the file: {e.strerror or e}")
+        return None
+    try:
+        return _prepare(raw, res)
+    except X12FormatError as e:
+        _reject(res, str(e))
+        return None
+    except Exception as e:  # noqa: BLE001 - the orchestrator must never see a traceback
+        _reject(res, f"could not read the X12 file ({type(e).__name__}: {e})")
+        return None
 
 
 def _reject(res: FileResult, reason: str, place: str = "file") -> FileResult:
@@ -308,9 +372,20 @@ def _classify(tx: _Tx) -> tuple[str, str]:
 # ---------------------------------------------------------------------------------------------------
 # the reader
 
-def _read(con: duckdb.DuckDBPyConnection, raw: bytes, source_file: str, res: FileResult) -> FileResult:
-    if not raw.strip(b" \t\r\n\x00"):
-        return _reject(res, "the file is empty")
+@dataclass
+class _Prepared:
+    """A file split and analysed, with its loop tables, waiting for the mapping SQL (`_load`)."""
+    res: FileResult
+    env: _Envelope
+    kinds: dict[str, int]
+    tables: dict[str, pa.Table]
+    value_issues: dict[str, list[Issue]] = field(default_factory=dict)
+
+
+def _prepare(raw: bytes, res: FileResult) -> _Prepared | None:
+    if not raw[:65536].strip(b" \t\r\n\x00") and not raw.strip(b" \t\r\n\x00"):   # no 20 MB copy
+        _reject(res, "the file is empty")
+        return None
     segs = split(raw)
     res.segments = segs.n
     for sev, note in segs.notes:
@@ -320,7 +395,8 @@ def _read(con: duckdb.DuckDBPyConnection, raw: bytes, source_file: str, res: Fil
     env = _walk_envelope(segs, ctx)
     res.issues.extend(env.issues)
     if not env.txs:
-        return _reject(res, "no ST transaction set found in the X12 file")
+        _reject(res, "no ST transaction set found in the X12 file")
+        return None
 
     # classify transactions
     ok_st: list[int] = []
@@ -381,9 +457,14 @@ def _read(con: duckdb.DuckDBPyConnection, raw: bytes, source_file: str, res: Fil
         tables.update(_tables_835(ctx, c, seg_ok))
     if any(t.status == "ok" and t.type == "837" for t in env.txs):
         tables.update(_tables_837(ctx, c, seg_ok, res))
-    # counts of what is loaded come from the anchors picked; rows are inserted by the SQL below
-    _load(con, tables, source_file, res)
+    # rows are inserted, counted and checked by the mapping SQL (`_load`), then `_finish` completes res
+    return _Prepared(res, env, kinds, tables)
 
+
+def _finish(prep: _Prepared) -> FileResult:
+    res, env, kinds = prep.res, prep.env, prep.kinds
+    for issues in prep.value_issues.values():
+        res.issues.extend(issues)
     _cap_issues(res)
     if kinds["835"] and kinds["837"]:
         other = "837P" if res.kind == "835" else "835"
@@ -451,8 +532,8 @@ def _contexts(ctx: _Context) -> dict[str, np.ndarray]:
 
 
 def _take(segs: Segments, idx: np.ndarray) -> pa.Array:
-    if not len(idx) or idx.max() < 0:        # nothing to pick: skip the copy
-        return pa.nulls(len(idx), pa.large_string())
+    if not len(idx) or idx.max() < 0:        # nothing to pick
+        return pa.nulls(len(idx), pa.string_view())
     return segs.take(idx)
 
 
@@ -555,9 +636,10 @@ def _tables_837(ctx: _Context, c, seg_ok, res: FileResult) -> dict[str, pa.Table
     for name, match in {"ref_g1": ctx.q(REF, "G1"), "ref_f8": ctx.q(REF, "F8"), "nm1_82": ctx.q(NM1, "82"),
                         "nm1_dn": ctx.q(NM1, "DN"), "nm1_p3": ctx.q(NM1, "P3")}.items():
         clm[name] = _take(segs, _pick(clm_pos, clm_main, match))
+    # every HI of the claim, in file order, as a list (owners come in claim order: a running context)
     hi_owner, hi_idx = _pick_all(clm_pos, clm_main, ctx.is_(HI))
-    hi = {"clm_pos": pa.array(hi_owner, pa.int64()), "pos": pa.array(hi_idx + 1, pa.int64()),
-          "hi": _take(segs, hi_idx)}
+    offsets = np.append(np.searchsorted(hi_owner, clm_pos), len(hi_owner)).astype(np.int32)
+    clm["his"] = pa.ListArray.from_arrays(pa.array(offsets), _take(segs, hi_idx))
 
     sv1_all = ctx.is_(SV1) & in837
     orphan = np.flatnonzero(sv1_all & (clm_ctx == 0))
@@ -571,28 +653,39 @@ def _tables_837(ctx: _Context, c, seg_ok, res: FileResult) -> dict[str, pa.Table
     for name, match in {"dtp_472": ctx.q(DTP, "472"), "ref_6r": ctx.q(REF, "6R"), "ref_g1": ctx.q(REF, "G1"),
                         "nm1_82": ctx.q(NM1, "82")}.items():
         sv1[name] = _take(segs, _pick(sv1_pos, sv1_ctx, match))
-    return {"x12_tx837": tx, "x12_hl": pa.table(hl), "x12_clm": pa.table(clm), "x12_hi": pa.table(hi),
-            "x12_sv1": pa.table(sv1)}
+    return {"x12_tx837": tx, "x12_hl": pa.table(hl), "x12_clm": pa.table(clm), "x12_sv1": pa.table(sv1)}
 
 
 # ---------------------------------------------------------------------------------------------------
 # loading
 
-_SCRIPTS = {"x12_tx835": ("ingest/x12_835.sql", ("remit_payments", "remit_claims", "remit_lines",
-                                                  "remit_adjustments", "provider_adjustments")),
-            "x12_tx837": ("ingest/x12_837.sql", ("claims", "claim_lines"))}
+_SCRIPTS = (("x12_tx835", "ingest/x12_835.sql"), ("x12_tx837", "ingest/x12_837.sql"))
 _ANCHOR = {"remit_payments": "ST", "remit_claims": "CLP", "remit_lines": "SVC", "remit_adjustments": "CAS",
            "provider_adjustments": "PLB", "claims": "CLM", "claim_lines": "SV1"}
-_sql_cache: dict[str, list[str]] = {}
+# the loop table whose rows are the claims / lines of a target table (one inserted row per row)
+_COUNTED = {"remit_claims": ("x12_clp", "claims"), "claims": ("x12_clm", "claims"),
+            "remit_lines": ("x12_svc", "lines"), "claim_lines": ("x12_sv1", "lines")}
+_FILE_SHIFT = 32                      # position + (file number << 32) when several files are mapped at once
 _BATCH_ROWS = 16_384
+_sql_cache: dict[str, list[tuple[str, str, str]]] = {}
 
 
-def _statements(name: str) -> list[str]:
+def _statements(name: str) -> list[tuple[str, str, str]]:
+    """(kind, table, sql) of each statement of a mapping script; kind is the `-- @kind [table]` marker
+    above it: once (run once per connection, with the macros), run, insert, problems."""
     if name not in _sql_cache:
         import re
         text = read_sql(name)
         parts = re.split(r";[ \t]*(?:--[^\n]*)?$", text, flags=re.M)
-        _sql_cache[name] = [p.strip() for p in parts if _has_sql(p)]
+        out = []
+        for part in parts:
+            if not _has_sql(part):
+                continue
+            m = re.search(r"^-- @(once|run|insert|problems)(?:[ \t]+(\w+))?[ \t]*$", part, flags=re.M)
+            if m is None:
+                raise ValueError(f"{name}: a statement without a -- @kind marker: {part.strip()[:80]!r}")
+            out.append((m.group(1), m.group(2) or "", part.strip()))
+        _sql_cache[name] = out
     return _sql_cache[name]
 
 
@@ -600,33 +693,41 @@ def _has_sql(part: str) -> bool:
     return any(line.strip() and not line.strip().startswith("--") for line in part.splitlines())
 
 
-def _load(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], source_file: str, res: FileResult):
-    if not tables:
+def _macro_statements() -> tuple[str, list[str]]:
+    """The statements creating the macros (x12_macros.sql and the `@once` statements of the scripts) and a
+    version string of them."""
+    if "macros" not in _sql_cache:
+        import hashlib
+        import re
+        text = read_sql("ingest/x12_macros.sql")
+        stmts = [p.strip() for p in re.split(r";[ \t]*(?:--[^\n]*)?$", text, flags=re.M) if _has_sql(p)]
+        for _, script in _SCRIPTS:
+            stmts += [q for kind, _, q in _statements(script) if kind == "once"]
+        version = hashlib.sha256("\n;\n".join(stmts).encode()).hexdigest()[:16]
+        _sql_cache["macros"] = [(version, "", q) for q in stmts]
+    entries = _sql_cache["macros"]
+    return entries[0][0], [q for _, _, q in entries]
+
+
+def _ensure_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the temp macros once per connection (they and variables live in the connection)."""
+    version, stmts = _macro_statements()
+    if con.execute("select getvariable('x12_macros')").fetchone()[0] == version:
         return
-    scripts = [v for k, v in _SCRIPTS.items() if k in tables]
+    for q in stmts:
+        con.execute(q)
+    con.execute("set variable x12_macros = ?", [version])
+
+
+def _load_own_tx(con: duckdb.DuckDBPyConnection, preps: list[_Prepared]) -> None:
+    """`_load` in a transaction of its own, or in the caller's when one is open."""
     own_tx = True
     try:
         con.execute("begin transaction")
     except duckdb.Error:
         own_tx = False        # the caller has a transaction open: work inside it
     try:
-        for name, tbl in tables.items():
-            # several record batches, so DuckDB scans them on all its threads
-            con.register(name, pa.Table.from_batches(tbl.to_batches(max_chunksize=_BATCH_ROWS), tbl.schema))
-        for stmt in _statements("ingest/x12_macros.sql"):
-            con.execute(stmt)
-        con.execute("set variable x12_source_file = ?", [source_file])
-        for script, _ in scripts:
-            for stmt in _statements(script):
-                con.execute(stmt)
-        for _, targets in scripts:
-            for t in targets:
-                n = con.execute(f"select count(*) from x12_out_{t}").fetchone()[0]
-                if t in ("claims", "remit_claims"):
-                    res.claims_loaded += n
-                elif t in ("claim_lines", "remit_lines"):
-                    res.lines_loaded += n
-                _value_issues(con, t, res)
+        _load(con, preps)
         if own_tx:
             con.execute("commit")
     except Exception:
@@ -636,35 +737,109 @@ def _load(con: duckdb.DuckDBPyConnection, tables: dict[str, pa.Table], source_fi
             except duckdb.Error:
                 pass
         raise
+
+
+def _with_file_no(tbl: pa.Table, k: int) -> pa.Table:
+    """Positions (the integer columns) as int64, plus k << 32 on the non-zero ones."""
+    import pyarrow.compute as pc
+    cols = []
+    for col in tbl.columns:
+        if pa.types.is_integer(col.type):
+            col = col.cast(pa.int64())
+            if k:
+                col = pc.if_else(pc.greater(col, 0), pc.add(col, k << _FILE_SHIFT), col)
+        cols.append(col)
+    return pa.table(cols, names=tbl.column_names)
+
+
+def _load(con: duckdb.DuckDBPyConnection, preps: list[_Prepared]) -> None:
+    """Map the loop tables of the files into the raw tables, inside the caller's transaction; the counts go
+    to each file's FileResult and the unreadable values to prep.value_issues. Several files are mapped in
+    one pass: their tables are concatenated, file number k adding k << 32 to every position."""
+    names: list[str] = []
+    for p in preps:
+        names += [n for n in p.tables if n not in names]
+    if not names:
+        return
+    batch = len(preps) > 1
+    registered = []
+    try:
+        for name in names:
+            if batch:
+                parts = [_with_file_no(p.tables[name], k) for k, p in enumerate(preps) if name in p.tables]
+                tbl = pa.concat_tables(parts).combine_chunks() if len(parts) > 1 else parts[0]
+            else:
+                tbl = preps[0].tables[name]
+            # several record batches, so DuckDB scans them on all its threads
+            con.register(name, pa.Table.from_batches(tbl.to_batches(max_chunksize=_BATCH_ROWS), tbl.schema))
+            registered.append(name)
+        _ensure_macros(con)
+        con.execute("set variable x12_files = ?", [[p.res.source_file for p in preps]])
+        for anchor, script in _SCRIPTS:
+            if anchor not in names:
+                continue
+            for kind, target, q in _statements(script):
+                if kind == "run":
+                    con.execute(q)
+                elif kind == "insert":
+                    n = con.execute(q).fetchone()[0]
+                    _count(preps, target, n)
+                elif kind == "problems":
+                    _value_issues(con, q, target, preps)
     finally:
-        for name in tables:
+        for name in registered:
             try:
                 con.unregister(name)
             except Exception:  # noqa: BLE001
                 pass
-        for _, targets in scripts:
-            for t in targets:
-                try:
-                    con.execute(f"drop table if exists x12_out_{t}")
-                except duckdb.Error:
-                    pass
-        try:
-            con.execute("drop table if exists x12_claim_hl")
-        except duckdb.Error:
-            pass
+        for q in ("drop table if exists x12_claim_hl", "drop view if exists x12_plb_pairs"):
+            try:
+                con.execute(q)
+            except duckdb.Error:
+                pass
 
 
-def _value_issues(con, table: str, res: FileResult):
+def _count(preps: list[_Prepared], target: str, n: int) -> None:
+    if target not in _COUNTED:
+        return
+    table, what = _COUNTED[target]
+    if len(preps) == 1:
+        per_file = [n]
+    else:
+        per_file = [len(p.tables[table]) if table in p.tables else 0 for p in preps]
+        if sum(per_file) != n:      # never expected: one row per anchor; the caller reads the files one by one
+            raise RuntimeError(f"{target}: {n} rows inserted for {sum(per_file)} {table} rows")
+    for p, k in zip(preps, per_file):
+        if what == "claims":
+            p.res.claims_loaded += k
+        else:
+            p.res.lines_loaded += k
+
+
+def _value_issues(con: duckdb.DuckDBPyConnection, query: str, target: str, preps: list[_Prepared]) -> None:
+    """Issues for the rows of `target` holding values that could not be read: the first 50 of each file
+    (by position), and how many more there were."""
+    limit = _MAX_ISSUES_PER_REASON
     rows = con.execute(
-        f"select segment_pos, problems from x12_out_{table} where len(problems) > 0 "
-        f"order by segment_pos limit {_MAX_ISSUES_PER_REASON + 1}").fetchall()
+        f"select pos, problems, total from ("
+        f"  select pos, sub, problems, count(*) over (partition by pos >> {_FILE_SHIFT}) as total,"
+        f"         row_number() over (partition by pos >> {_FILE_SHIFT} order by pos, sub) as rn"
+        f"  from ({query}) where len(problems) > 0) "
+        f"where rn <= {limit + 1} order by pos, sub").fetchall()
     if not rows:
         return
-    total = con.execute(f"select count(*) from x12_out_{table} where len(problems) > 0").fetchone()[0]
-    anchor = _ANCHOR[table]
-    for pos, problems in rows[:_MAX_ISSUES_PER_REASON]:
-        res.issues.append(Issue(f"segment {pos} ({anchor})", "; ".join(problems) + " (stored as empty)", "warning"))
-    if total > _MAX_ISSUES_PER_REASON:
-        res.issues.append(Issue(f"segment {rows[_MAX_ISSUES_PER_REASON][0]} ({anchor})",
-                                f"... and {total - _MAX_ISSUES_PER_REASON} more {anchor} segments with "
+    anchor = _ANCHOR[target]
+    by_file: dict[int, list] = {}
+    for row in rows:
+        by_file.setdefault(row[0] >> _FILE_SHIFT, []).append(row)
+    mask = (1 << _FILE_SHIFT) - 1
+    for k, file_rows in by_file.items():
+        issues = preps[k].value_issues.setdefault(target, [])
+        total = file_rows[0][2]
+        for pos, problems, _ in file_rows[:limit]:
+            issues.append(Issue(f"segment {pos & mask} ({anchor})", "; ".join(problems) + " (stored as empty)",
+                                "warning"))
+        if total > limit:
+            issues.append(Issue(f"segment {file_rows[limit][0] & mask} ({anchor})",
+                                f"... and {total - limit} more {anchor} segments with "
                                 f"values that could not be read", "warning"))

@@ -9,6 +9,7 @@ way whatever delimiters it declared (X12 data may not contain control characters
 The result is a `Segments`: the canonical text buffer, the [start, end) byte range of each non-empty
 segment (leading whitespace / stray terminators and trailing whitespace trimmed), and per segment a
 packed segment-id code and a packed code of its first element (the qualifier: DTM*472, NM1*QC, ...).
+`Segments.take` gives segment texts as an Arrow string_view array pointing into the buffer.
 """
 from __future__ import annotations
 
@@ -76,6 +77,8 @@ class Segments:
     blocks: list = field(default_factory=list)   # (first segment index, Delimiters)
     notes: list = field(default_factory=list)    # (severity, text) about the decoding
     _interleaved: pa.Array | None = None
+    _data_buffer: pa.Buffer | None = None
+    _all_views: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -95,13 +98,67 @@ class Segments:
         return self._interleaved
 
     def take(self, idx: np.ndarray) -> pa.Array:
-        """Segment texts for 0-based segment indexes; -1 gives null."""
+        """Segment texts for 0-based segment indexes; -1 gives null: an Arrow string_view array whose
+        views point into the file's buffer, so nothing but 16 bytes per value is copied (see `_views`)."""
         idx = np.asarray(idx, np.int64)
-        missing = idx < 0
-        ix = pa.array(idx * 2 + 1, pa.int64(), mask=missing if missing.any() else None)
-        if self.n == 0:
-            return pa.nulls(len(idx), pa.large_string())
-        return self.strings().take(ix)
+        m = len(idx)
+        if self.n == 0 or not m:
+            return pa.nulls(m, pa.string_view())
+        if len(self.data) >= 2**31 - 16:        # view offsets are int32: copy the texts instead
+            missing = idx < 0
+            ix = pa.array(idx * 2 + 1, pa.int64(), mask=missing if missing.any() else None)
+            return self.strings().take(ix).cast(pa.string_view())
+        views = self._views()
+        valid = idx >= 0
+        if valid.all():
+            validity, nulls = None, 0
+            picked = np.take(views, idx, axis=0)
+        else:
+            missing = np.flatnonzero(~valid)
+            picked = np.take(views, np.maximum(idx, 0), axis=0)
+            picked[missing] = 0
+            validity = pa.py_buffer(np.packbits(valid, bitorder="little"))
+            nulls = len(missing)
+        return pa.Array.from_buffers(pa.string_view(), m, [validity, pa.py_buffer(picked), self._buffer()],
+                                     null_count=nulls)
+
+    def _buffer(self) -> pa.Buffer:
+        if self._data_buffer is None:
+            self._data_buffer = pa.py_buffer(self.data)
+        return self._data_buffer
+
+    def _views(self) -> np.ndarray:
+        """The Arrow string views of all segments, (n, 4) uint32, computed once: length, then for up to 12
+        bytes the bytes themselves (zero-padded), else the first 4 bytes, data buffer 0 and the offset."""
+        if self._all_views is None:
+            data = self.data
+            if len(data) < 16:
+                data = np.concatenate([data, np.zeros(16 - len(data), np.uint8)])
+            words = np.ndarray((len(data) - 3,), "<u4", buffer=data, strides=(1,))
+            top = len(words) - 1
+
+            def word_at(at: np.ndarray) -> np.ndarray:
+                b = np.minimum(at, top)
+                w = words[b]
+                near_end = at != b
+                if near_end.any():              # the last bytes of the buffer: shift them into place
+                    w[near_end] >>= np.minimum(8 * (at[near_end] - b[near_end]), 24).astype(np.uint32)
+                return w
+
+            length = (self.ends - self.starts).astype(np.uint32)
+            views = np.empty((self.n, 4), np.uint32)
+            views[:, 0] = length
+            views[:, 1] = word_at(self.starts)          # a long text: its first 4 bytes,
+            views[:, 2] = 0                             # data buffer 0
+            views[:, 3] = self.starts                   # and its offset
+            short = np.flatnonzero(length <= 12)        # a short one: its bytes, zero-padded
+            if len(short):
+                start, ln = self.starts[short], length[short].astype(np.int64)
+                for j in range(3):
+                    w = views[short, 1] if j == 0 else word_at(start + 4 * j)
+                    views[short, 1 + j] = w & _KEEP[np.maximum(np.minimum(ln - 4 * j, 4), 0)]
+            self._all_views = views
+        return self._all_views
 
     def text(self, i: int) -> str:
         return bytes(self.data[self.starts[i]:self.ends[i]]).decode("utf-8", "replace")
@@ -337,40 +394,56 @@ def _trim(arr: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> None:
         act = act[starts[act] < ends[act]]
 
 
+_ALNUM_U8 = _ALNUM[1:].copy()                      # index = byte
+
+# keep the first l bytes of a little-endian word, fill the others with the element separator
+_KEEP = np.array([0, 0xFF, 0xFFFF, 0xFFFFFF, 0xFFFFFFFF], np.uint32)     # the first l bytes of a word
+_FILL = np.array([ELEM * 0x01010101 & ~int(k) & 0xFFFFFFFF for k in _KEEP], np.uint32)
+
+
 def _codes(arr: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Packed segment id (2-3 alphanumerics before the first element separator, 0 when unreadable) and
     packed first element (0 when empty, -1 when longer than 3 characters) of every segment.
+
+    The 4 bytes at a segment's start (and at its first element) are read with one gather from an
+    unaligned uint32 view of the buffer; bytes past the segment's end read as an element separator (the
+    checks below treat "end" and "separator" alike).
     """
     n = len(starts)
     if n == 0:
         return np.zeros(0, np.int32), np.zeros(0, np.int32)
-    length = ends - starts
+    size = len(arr)
+    padded = arr if size >= 4 else np.concatenate([arr, np.zeros(4 - size, np.uint8)])
+    words = np.ndarray((len(padded) - 3,), "<u4", buffer=padded, strides=(1,))
+    top = len(padded) - 4
 
-    last = len(arr) - 1
+    def four(base: np.ndarray) -> np.ndarray:
+        """(n, 4) uint8: the bytes at base..base+3, ELEM at or past the segment's end"""
+        b = np.minimum(base, top)
+        w = words[b]
+        near_end = base != b                     # the last bytes of the buffer: shift them into place
+        if near_end.any():
+            w[near_end] >>= (8 * (base[near_end] - b[near_end])).astype(np.uint32)
+        avail = np.minimum(ends - base, 4)
+        w = (w & _KEEP[avail]) | _FILL[avail]
+        return w.view(np.uint8).reshape(n, 4)
 
-    def at(base, k, limit):
-        i = base + k
-        out = arr[np.minimum(i, last)].astype(np.int32)
-        out[i >= limit] = -1
-        return out
-
-    c0, c1, c2, c3 = (at(starts, k, ends) for k in range(4))
-    a0, a1, a2 = (_ALNUM[c + 1] for c in (c0, c1, c2))
-    end2 = (c2 == ELEM) | (c2 == -1)
-    end3 = (c3 == ELEM) | (c3 == -1)
-    id3 = a0 & a1 & a2 & end3
-    id2 = a0 & a1 & end2
-    seg = np.where(id3, (c0 << 16) | (c1 << 8) | c2, np.where(id2, (c0 << 16) | (c1 << 8), 0)).astype(np.int32)
+    c = four(starts)
+    c0, c1, c2, c3 = c[:, 0], c[:, 1], c[:, 2], c[:, 3]
+    a01 = _ALNUM_U8[c0] & _ALNUM_U8[c1]
+    id3 = a01 & _ALNUM_U8[c2] & (c3 == ELEM)
+    id2 = a01 & (c2 == ELEM)
+    code2 = (c0.astype(np.int32) << 16) | (c1.astype(np.int32) << 8)
+    seg = np.where(id3, code2 | c2, np.where(id2, code2, 0)).astype(np.int32)
     idlen = np.where(id3, 3, np.where(id2, 2, 0))
-    has_q = (idlen > 0) & (length > idlen)
-    qs = np.where(has_q, starts + idlen + 1, ends)
-    q = [at(qs, k, ends) for k in range(4)]
+    has_q = (idlen > 0) & (ends - starts > idlen)
+    q = four(np.where(has_q, starts + idlen + 1, ends))
+    stop = q == ELEM
     # qualifier length = bytes before the next element separator (or the end), more than 3 -> -1
-    stop = [(x == ELEM) | (x == -1) for x in q]
-    qlen = np.where(stop[0], 0, np.where(stop[1], 1, np.where(stop[2], 2, np.where(stop[3], 3, 4))))
-    b0 = np.where(qlen >= 1, q[0], 0)
-    b1 = np.where(qlen >= 2, q[1], 0)
-    b2 = np.where(qlen >= 3, q[2], 0)
+    qlen = np.where(stop[:, 0], 0, np.where(stop[:, 1], 1, np.where(stop[:, 2], 2, np.where(stop[:, 3], 3, 4))))
+    b0 = np.where(qlen >= 1, q[:, 0], 0).astype(np.int32)
+    b1 = np.where(qlen >= 2, q[:, 1], 0).astype(np.int32)
+    b2 = np.where(qlen >= 3, q[:, 2], 0).astype(np.int32)
     qual = np.where(qlen > 3, -1, (b0 << 16) | (b1 << 8) | b2).astype(np.int32)
     qual[~has_q] = 0
     return seg, qual

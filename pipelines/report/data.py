@@ -136,64 +136,193 @@ def build_payer_map(con) -> None:
         con.executemany("insert into _rpt_payers values (?, ?)", out)
 
 
-# --- claim/remit building blocks (raw tables) ------------------------------------------------------
-_BASE = f"""
-    create or replace temp view _rpt_claim_final as
-        select * exclude (rn) from (
-            select *, row_number() over (partition by claim_id
-                order by submission_date desc nulls last, source_file desc, segment_pos desc) rn
-            from claims) where rn = 1 and coalesce(frequency_code, '1') <> '8';
-    create or replace temp view _rpt_claim_first_sub as
-        select claim_id, min(submission_date) as first_submitted from claims group by 1;
-    create or replace temp view _rpt_lines_final as
-        select l.* from claim_lines l join _rpt_claim_final c
-          on c.claim_id = l.claim_id and c.source_file = l.source_file and c.segment_pos = l.claim_pos;
-    create or replace temp view _rpt_clp_final as
-        select * exclude (rn) from (
-            select *, row_number() over (partition by claim_id
-                order by payment_date desc nulls last, source_file desc, segment_pos desc) rn
-            from remit_claims where status_code <> '22') where rn = 1;
-    create or replace temp view _rpt_clp_first as
-        select * exclude (rn) from (
-            select *, row_number() over (partition by claim_id
-                order by payment_date nulls last, source_file, segment_pos) rn
-            from remit_claims where status_code <> '22') where rn = 1;
-    create or replace temp view _rpt_denial_adj as
-        select * from remit_adjustments
-        where coalesce(group_code, '') <> 'PR' and reason_code not in {CONTRACTUAL} and amount > 0;
-"""
-# claim -> payer as the report names it: the check stage's classification (stg_claims.payer_display,
-# payer_class: the same names the findings carry) when staging ran, else the raw 837 name classified
-# by _rpt_payers.
-_CLAIM_PAYER_STAGED = """
-    create or replace temp view _rpt_claim_payer as
-        select c.claim_id, coalesce(s.payer_display, c.payer_name) as payer_name,
-               coalesce(s.payer_class, p.payer_class, 'other') as payer_class
-        from _rpt_claim_final c
-        left join (select claim_id, any_value(payer_display) payer_display, any_value(payer_class) payer_class
-                   from stg_claims group by 1) s using (claim_id)
-        left join _rpt_payers p on p.payer_name = c.payer_name
-"""
-_CLAIM_PAYER_RAW = """
-    create or replace temp view _rpt_claim_payer as
-        select c.claim_id, c.payer_name, coalesce(p.payer_class, 'other') as payer_class
-        from _rpt_claim_final c left join _rpt_payers p on p.payer_name = c.payer_name
-"""
+# --- claim/remit building blocks -------------------------------------------------------------------
+# Materialized once per report (temp tables), so each aggregate below reads small, already-final rows
+# instead of re-running the "latest version" windows over the raw tables:
+#   _rpt_claim_final  the latest 837 version of each claim (voids dropped), with the report's payer name
+#                     and class (rpt_payer, rpt_class) and the claim's first submission date
+#   _rpt_claim_first_sub  first submission date per claim id (all versions)
+#   _rpt_clp          per claim id, the first and the latest CLP that is not a reversal (is_first, is_final)
+#   _rpt_denial_adj   denial adjustments (group <> PR, reason not contractual, amount > 0)
+#   _rpt_line_agg     billed claim lines of the final claims by month of service and rendering NPI
+#   (views) _rpt_clp_final, _rpt_clp_first, _rpt_claim_payer, _rpt_claim_first_dos, _rpt_claim_first_paid,
+#           _rpt_lines_final
+# When the check stage ran (stg_claims, stg_remit_claims_final, stg_claim_lines; their row counts agree
+# with the raw tables) the final versions come from there: the same ordering, computed once by the checks,
+# and only the claims with several versions / CLPs are re-derived from the raw tables. The numbers are
+# the same either way (USE_STAGED = False forces the raw derivation).
+_CLAIM_COLS = """claim_id, source_file, segment_pos, payer_name, payer_id, total_charge, rendering_npi,
+                 claim_filing_code, subscriber_member_id, patient_last, patient_first, patient_dob"""
+_CLP_COLS = ("claim_id, source_file, segment_pos, status_code, charge, paid, patient_responsibility, payment_date, "
+             "payer_name")
+
+_CLAIM_FINAL_RAW = f"""
+    select {_CLAIM_COLS} from claims
+    qualify row_number() over (partition by claim_id
+                order by submission_date desc nulls last, source_file desc, segment_pos desc) = 1
+        and coalesce(frequency_code, '1') <> '8'"""
+# stg_claims keeps the same version (same order) of every claim with an id, voids flagged
+_CLAIM_FINAL_STAGED = """
+    select claim_id, source_file, segment_pos, payer_name, payer_id, total_charge, rendering_npi,
+           claim_filing_code, member_id as subscriber_member_id, patient_last, patient_first, patient_dob,
+           payer_display, payer_class, versions, submission_date
+    from stg_claims where not is_void"""
+
+_CLP_RAW = f"""
+    select r.*, (select count(*) from remit_lines l
+                 where l.source_file = r.source_file and l.claim_pos = r.segment_pos) as n_lines
+    from (
+        select {_CLP_COLS},
+               row_number() over (partition by claim_id
+                   order by payment_date desc nulls last, source_file desc, segment_pos desc) = 1 as is_final,
+               row_number() over (partition by claim_id
+                   order by payment_date nulls last, source_file, segment_pos) = 1 as is_first
+        from remit_claims where status_code <> '22' {{extra}}) r
+    where is_final or is_first"""
+# a claim id with one CLP row (stg_remit_claims_final.remit_rows = 1): that row is its first and final
+# non-reversal when it is not a reversal; only the claims with several rows need the windows.
+# n_lines: the CLP's SVC lines (stg_remit_claims_final.svc_lines counts them the same way).
+_CLP_STAGED = f"""
+    select {_CLP_COLS.replace("payer_name", "remit_payer_name as payer_name")}, true as is_final, true as is_first,
+           svc_lines as n_lines
+    from stg_remit_claims_final where remit_rows = 1 and status_code <> '22'
+    union all
+    {_CLP_RAW.format(extra='''and (claim_id is null or claim_id in
+        (select claim_id from stg_remit_claims_final where remit_rows <> 1))''')}"""
+
+# the billed lines of the final claims (stg_claim_lines: the same lines, rendering NPI already defaulted
+# from the claim; a line's claim id is its CLM01, as the claim's)
+_LINES_RAW = """
+    select l.dos, l.charge, coalesce(l.rendering_npi, c.rendering_npi) as npi
+    from claim_lines l join _rpt_claim_final c
+      on c.claim_id = l.claim_id and c.source_file = l.source_file and c.segment_pos = l.claim_pos"""
+_LINES_STAGED = "select dos, charge, rendering_npi as npi from stg_claim_lines"
+
+_FIRST_SUB_RAW = "select claim_id, min(submission_date) as first_submitted from claims group by 1"
+_FIRST_SUB_STAGED = """
+    select claim_id, submission_date as first_submitted from stg_claims where versions = 1
+    union all
+    select claim_id, min(submission_date) from claims
+    where claim_id in (select claim_id from stg_claims where versions <> 1) group by 1"""
+
+# first date of service (lines of every version) and first payment (> 0, not a reversal) per claim id;
+# stg_claims.first_dos holds the first for a claim submitted once, stg_remit_claims_final the payment
+# of a claim with one CLP
+_FIRST_DOS_RAW = "select claim_id, min(dos) as first_dos from claim_lines group by 1"
+_FIRST_DOS_STAGED = """
+    select claim_id, first_dos from stg_claims where versions = 1
+    union all
+    select claim_id, min(dos) from claim_lines
+    where claim_id in (select claim_id from stg_claims where versions <> 1) group by 1"""
+_FIRST_PAID_RAW = """select claim_id, min(payment_date) as first_paid from remit_claims
+                     where paid > 0 and status_code <> '22' group by 1"""
+_FIRST_PAID_STAGED = """
+    select claim_id, payment_date as first_paid from stg_remit_claims_final
+    where remit_rows = 1 and paid > 0 and status_code <> '22'
+    union all
+    select claim_id, min(payment_date) from remit_claims
+    where paid > 0 and status_code <> '22'
+      and claim_id in (select claim_id from stg_remit_claims_final where remit_rows <> 1) group by 1"""
+
+# the staged tables hold every raw row with a claim id (a claim submitted to a second payer, kept apart
+# by the check stage as a secondary claim, makes the counts differ: the raw derivation is used then)
+_STAGED_FRESH = {
+    "stg_claims": """
+        select (select count(*) from claims where claim_id is not null)
+                 = (select coalesce(sum(versions), 0) from stg_claims)
+           and (select count(*) from stg_claims) = (select count(distinct claim_id) from claims)""",
+    "stg_remit_claims_final": """
+        select (select count(*) from remit_claims where claim_id is not null)
+                 = (select coalesce(sum(remit_rows), 0) from stg_remit_claims_final)""",
+}
+_STG_NEEDS = {
+    "stg_claims": {"claim_id", "source_file", "segment_pos", "payer_name", "payer_id", "total_charge",
+                   "rendering_npi", "claim_filing_code", "member_id", "patient_last", "patient_first",
+                   "patient_dob", "is_void", "versions", "payer_display", "payer_class", "submission_date",
+                   "first_dos"},
+    "stg_remit_claims_final": {"claim_id", "source_file", "segment_pos", "status_code", "charge", "paid",
+                               "patient_responsibility", "payment_date", "remit_payer_name", "remit_rows",
+                               "svc_lines"},
+}
+USE_STAGED = True  # tests/benchmarks may switch it off to compare with the raw derivation
+
+
+def _has(con, table: str, cols: set[str]) -> bool:
+    return table_exists(con, table) and cols <= set(columns(con, table))
+
+
+def _staged_ok(con, table: str) -> bool:
+    if not USE_STAGED or not _has(con, table, _STG_NEEDS[table]):
+        return False
+    try:
+        return bool(con.execute(_STAGED_FRESH[table]).fetchone()[0])
+    except duckdb.Error:
+        return False
 
 
 def prepare(con) -> None:
     build_payer_map(con)
-    con.execute(_BASE)
-    staged = table_exists(con, "stg_claims") and \
-        {"payer_display", "payer_class"} <= set(columns(con, "stg_claims"))
-    if staged:
-        try:
-            con.execute(_CLAIM_PAYER_STAGED)
-            con.execute("select count(*) from _rpt_claim_payer").fetchone()
-            return
-        except duckdb.Error:
-            pass
-    con.execute(_CLAIM_PAYER_RAW)
+    staged = _staged_ok(con, "stg_claims")  # claims, their lines and first dates from staging
+    staged_remits = _staged_ok(con, "stg_remit_claims_final")  # the CLPs of claims remitted once
+    # first submission date per claim id; stg_claims holds it for a claim submitted once (versions = 1)
+    con.execute(f"""
+        create or replace temp table _rpt_claim_first_sub as
+        {_FIRST_SUB_STAGED if staged else _FIRST_SUB_RAW}""")
+    # claim -> payer as the report names it: the check stage's classification (stg_claims.payer_display,
+    # payer_class: the same names the findings carry) when staging ran, else the raw 837 name classified
+    # by _rpt_payers.
+    if staged:  # stg_claims: one row per claim id, the final version, its payer columns at hand
+        con.execute(f"""
+            create or replace temp table _rpt_claim_final as
+            select c.* exclude (payer_display, payer_class, versions, submission_date),
+                   coalesce(c.payer_display, c.payer_name) as rpt_payer,
+                   coalesce(c.payer_class, p.payer_class, 'other') as rpt_class,
+                   case when c.versions = 1 then c.submission_date else m.first_submitted end as first_submitted
+            from ({_CLAIM_FINAL_STAGED}) c left join _rpt_payers p on p.payer_name = c.payer_name
+            left join (select * from _rpt_claim_first_sub
+                       where claim_id in (select claim_id from stg_claims where versions <> 1)) m
+              on c.versions <> 1 and m.claim_id = c.claim_id""")
+    else:
+        payer_staged = _has(con, "stg_claims", {"claim_id", "payer_display", "payer_class"})
+        for use_stg in ((True, False) if payer_staged else (False,)):
+            stg_join = """left join (select claim_id, any_value(payer_display) payer_display,
+                                            any_value(payer_class) payer_class
+                                     from stg_claims group by 1) s using (claim_id)""" if use_stg else ""
+            try:
+                con.execute(f"""
+                    create or replace temp table _rpt_claim_final as
+                    select c.*, {'coalesce(s.payer_display, c.payer_name)' if use_stg else 'c.payer_name'} as rpt_payer,
+                           coalesce({'s.payer_class, ' if use_stg else ''}p.payer_class, 'other') as rpt_class,
+                           f.first_submitted
+                    from ({_CLAIM_FINAL_RAW}) c {stg_join}
+                    left join _rpt_payers p on p.payer_name = c.payer_name
+                    left join _rpt_claim_first_sub f on f.claim_id = c.claim_id""")
+                break
+            except duckdb.Error:
+                if not use_stg:
+                    raise
+    con.execute(f"""
+        create or replace temp table _rpt_clp as {_CLP_STAGED if staged_remits else _CLP_RAW.format(extra='')};
+        create or replace temp view _rpt_clp_final as
+            select * exclude (is_final, is_first, n_lines) from _rpt_clp where is_final;
+        create or replace temp view _rpt_clp_first as
+            select * exclude (is_final, is_first, n_lines) from _rpt_clp where is_first;
+        create or replace temp view _rpt_claim_first_dos as {_FIRST_DOS_STAGED if staged else _FIRST_DOS_RAW};
+        create or replace temp view _rpt_claim_first_paid as {_FIRST_PAID_STAGED if staged_remits else _FIRST_PAID_RAW};
+        create or replace temp view _rpt_claim_payer as
+            select claim_id, rpt_payer as payer_name, rpt_class as payer_class from _rpt_claim_final;
+        create or replace temp view _rpt_lines_final as
+            select l.* from claim_lines l join _rpt_claim_final c
+              on c.claim_id = l.claim_id and c.source_file = l.source_file and c.segment_pos = l.claim_pos;
+        create or replace temp table _rpt_denial_adj as
+            select * from remit_adjustments
+            where coalesce(group_code, '') <> 'PR' and reason_code not in {CONTRACTUAL} and amount > 0;
+        create or replace temp table _rpt_line_agg as
+            select date_trunc('month', dos) as m, npi,
+                   sum(charge) filter (where dos is not null) as charges, count(*) as n_lines
+            from ({_LINES_STAGED if staged and _has(con, "stg_claim_lines", {"dos", "charge", "rendering_npi"})
+                   else _LINES_RAW}) group by all;
+    """)
 
 
 # --- KPIs ------------------------------------------------------------------------------------------
@@ -207,50 +336,50 @@ def kpis(con) -> dict:
         from _rpt_clp_first f""").fetchone()
     k["clean_claim_rate"] = (clean / total) if total else None
     k["remitted_claims"] = total
-    lines, denied, charge, denied_usd = con.execute("""
-        with final_lines as (
-            select l.source_file, l.segment_pos, l.charge from remit_lines l
-            join _rpt_clp_final c on c.source_file = l.source_file and c.segment_pos = l.claim_pos
+    # one pass over remit_lines (lines per CLP) and one over remit_adjustments (contractual per CLP);
+    # the denial adjustments are a small temp table
+    lines, denied, charge, denied_usd, paid, pr, contractual = con.execute(f"""
+        with contr as (
+            select source_file, claim_pos, sum(amount) as amt from remit_adjustments
+            where reason_code in {CONTRACTUAL} and coalesce(group_code, '') <> 'PR' group by all
+        ), claim_adj as (
+            select source_file, claim_pos, sum(amount) as amt from _rpt_denial_adj
+            where level = 'claim' group by all
+        ), fc as (
+            select c.charge, c.paid, c.patient_responsibility, c.status_code,
+                   c.n_lines, coalesce(ca.amt, 0) as amt, ct.amt as contractual
+            from _rpt_clp c
+            left join claim_adj ca on ca.source_file = c.source_file and ca.claim_pos = c.segment_pos
+            left join contr ct on ct.source_file = c.source_file and ct.claim_pos = c.segment_pos
+            where c.is_final
         ), line_den as (
-            select l.segment_pos, l.source_file, sum(a.amount) as amt from final_lines l
-            join _rpt_denial_adj a on a.source_file = l.source_file and a.line_pos = l.segment_pos
-                                  and a.level = 'line'
+            select l.source_file, l.segment_pos, sum(a.amount) as amt
+            from _rpt_denial_adj a
+            join remit_lines l on a.source_file = l.source_file and a.line_pos = l.segment_pos
+            join _rpt_clp_final c on c.source_file = l.source_file and c.segment_pos = l.claim_pos
+            where a.level = 'line'
             group by all
-        ), claim_den as (
-            select c.claim_id, c.charge,
-                   coalesce((select sum(a.amount) from _rpt_denial_adj a
-                             where a.source_file = c.source_file and a.claim_pos = c.segment_pos
-                               and a.level = 'claim'), 0) as amt,
-                   (select count(*) from remit_lines l
-                    where l.source_file = c.source_file and l.claim_pos = c.segment_pos) as n_lines,
-                   c.status_code
-            from _rpt_clp_final c
         )
-        select (select count(*) from final_lines)
-                 + (select count(*) from claim_den where n_lines = 0),
+        select (select coalesce(sum(n_lines), 0) from fc) + (select count(*) from fc where n_lines = 0),
                (select count(*) from line_den)
-                 + (select count(*) from claim_den where n_lines = 0 and (status_code = '4' or amt > 0)),
-               (select coalesce(sum(charge), 0) from _rpt_clp_final),
-               (select coalesce(sum(amt), 0) from line_den) + (select coalesce(sum(amt), 0) from claim_den)
+                 + (select count(*) from fc where n_lines = 0 and (status_code = '4' or amt > 0)),
+               (select coalesce(sum(charge), 0) from fc),
+               (select coalesce(sum(amt), 0) from line_den) + (select coalesce(sum(amt), 0) from fc),
+               (select coalesce(sum(paid), 0) from fc),
+               (select coalesce(sum(patient_responsibility), 0) from fc),
+               (select coalesce(sum(contractual), 0) from fc)
     """).fetchone()
     k["denial_rate_count"] = denied / lines if lines else None
     k["denial_rate_usd"] = float(denied_usd) / float(charge) if charge else None
     k["denied_lines"], k["remit_lines"], k["denied_usd"] = denied, lines, q(denied_usd)
     k["days_service_to_claim"] = con.execute("""
         select avg(s.first_submitted - l.first_dos) from _rpt_claim_first_sub s
-        join (select claim_id, min(dos) first_dos from claim_lines group by 1) l using (claim_id)
+        join _rpt_claim_first_dos l using (claim_id)
         where s.first_submitted is not null and l.first_dos is not null""").fetchone()[0]
     k["days_claim_to_payment"] = con.execute("""
         select avg(p.first_paid - s.first_submitted) from _rpt_claim_first_sub s
-        join (select claim_id, min(payment_date) first_paid from remit_claims
-              where paid > 0 and status_code <> '22' group by 1) p using (claim_id)""").fetchone()[0]
-    paid, pr, chg, contractual = con.execute(f"""
-        select coalesce(sum(paid), 0), coalesce(sum(patient_responsibility), 0), coalesce(sum(charge), 0),
-               coalesce((select sum(a.amount) from remit_adjustments a join _rpt_clp_final c
-                           on a.source_file = c.source_file and a.claim_pos = c.segment_pos
-                         where a.reason_code in {CONTRACTUAL} and coalesce(a.group_code, '') <> 'PR'), 0)
-        from _rpt_clp_final""").fetchone()
-    denom = float(chg) - float(contractual)
+        join _rpt_claim_first_paid p using (claim_id)""").fetchone()[0]
+    denom = float(charge) - float(contractual)
     k["net_collection_rate"] = (float(paid) + float(pr)) / denom if denom > 0 else None
     k["payer_paid"] = q(paid)
     return k
@@ -259,8 +388,7 @@ def kpis(con) -> dict:
 # --- charts' series --------------------------------------------------------------------------------
 def monthly(con) -> list[dict]:
     return rows(con, f"""
-        with ch as (select date_trunc('month', dos) m, sum(charge) charges from _rpt_lines_final
-                    where dos is not null group by 1),
+        with ch as (select m, sum(charges) charges from _rpt_line_agg where m is not null group by 1),
              pa as (select date_trunc('month', payment_date) m, sum(paid) paid from remit_claims
                     where payment_date is not null group by 1),
              de as (select date_trunc('month', c.payment_date) m, sum(a.amount) denied
@@ -341,7 +469,7 @@ def _kx_from_staging(con, year: int, kx: float | None) -> list[dict] | None:
         return None
     body = f"""from stg_medicare_ot_lines where year = {year} group by patient_key
                having sum(ot_amount) >= {0.6 * (kx or 2000)}
-               order by total desc limit {CAPS['kx_patients']}"""
+               order by total desc, patient_key limit {CAPS['kx_patients']}"""
     for label in ("patient_ref_of(patient_key)", "null"):
         try:
             return rows(con, f"select sum(ot_amount)::double as total, {label} as patient_ref {body}")
@@ -387,21 +515,20 @@ def _kx_from_raw(con, year: int, kx: float | None) -> list[dict]:
         select total, (select min(f.patient_ref) from findings f
                        where list_contains(claims, f.claim_id)) as patient_ref
         from per_patient where total >= {0.6 * (kx or 2000)}
-        order by total desc limit {CAPS['kx_patients']}""")
+        order by total desc, pkey limit {CAPS['kx_patients']}""")
 
 
 # --- tables ----------------------------------------------------------------------------------------
 def payer_scorecard(con) -> list[dict]:
     return rows(con, f"""
         with raw as (
-            select cp.payer_name as payer, any_value(cp.payer_class) as payer_class,
-                   count(distinct c.claim_id) as claims, sum(c.total_charge)::double as charges
-            from _rpt_claim_final c join _rpt_claim_payer cp using (claim_id) group by 1
+            select rpt_payer as payer, any_value(rpt_class) as payer_class,
+                   count(claim_id) as claims, sum(total_charge)::double as charges  -- one row per claim id
+            from _rpt_claim_final where claim_id is not null group by 1
         ), rem as (
-            select cp.payer_name as payer, sum(r.paid)::double as paid,
-                   avg(r.payment_date - s.first_submitted) as days_to_pay
-            from _rpt_clp_final r join _rpt_claim_payer cp using (claim_id)
-            join _rpt_claim_first_sub s using (claim_id) group by 1
+            select c.rpt_payer as payer, sum(r.paid)::double as paid,
+                   avg(r.payment_date - c.first_submitted) as days_to_pay  -- every final claim has one
+            from _rpt_clp_final r join _rpt_claim_final c using (claim_id) group by 1
         ), den as (
             select cp.payer_name as payer, count(distinct r.claim_id) as denied_claims,
                    sum(a.amount)::double as denied_usd
@@ -445,8 +572,7 @@ def therapist_view(con) -> dict:
     got = rows(con, f"""
         with f as (select * from findings where rule_id in ({all_rules})),
         lines as (
-            select coalesce(l.rendering_npi, c.rendering_npi) as npi, count(*) as n_lines
-            from _rpt_lines_final l join _rpt_claim_final c using (claim_id) group by 1
+            select npi, sum(n_lines)::bigint as n_lines from _rpt_line_agg group by 1
         ), per as (
             select coalesce(provider_npi, 'not recorded') as npi, count(*) as total,
                    sum(amount_usd)::double as dollars,
@@ -481,7 +607,8 @@ def examples(con, show_phi: bool = False) -> dict[int, list[dict]]:
             select priority_rank, claim_id, patient_ref, payer, dos, cpt, modifiers, units_billed,
                    units_expected, amount_usd, amount_kind, fix_by,
                    row_number() over (partition by priority_rank
-                                      order by amount_usd desc nulls last, dos, claim_id) as rn
+                                      order by amount_usd desc nulls last, dos, claim_id, patient_ref,
+                                               cpt, payer) as rn
             from findings where priority_rank is not null)
         where rn <= {CAPS['examples']} order by priority_rank, rn""")
     out: dict[int, list[dict]] = {}

@@ -75,10 +75,14 @@ def write_worklist(con: duckdb.DuckDBPyConnection, out_xlsx: Path, show_phi: boo
         header.append(c)
     ws.append(header)
 
-    def styled(value, fmt):
-        c = WriteOnlyCell(ws, value=value)
+    def styled(fmt):
+        c = WriteOnlyCell(ws)
         c.number_format = fmt
         return c
+
+    # ws.append() serializes a row at once, so the three styled cells are made once and refilled per
+    # row (a new cell and style lookup per value is a third of the time on a 100k-row list)
+    fix_c, amt_c, dos_c = styled(DATE_FMT), styled(MONEY_FMT), styled(DATE_FMT)
 
     actions = {rid: (p.action, p.owner) for rid, p in PLAYBOOK.items()}
     cur = con.execute(_sql(show_phi))
@@ -91,9 +95,10 @@ def write_worklist(con: duckdb.DuckDBPyConnection, out_xlsx: Path, show_phi: boo
             (rank, fix_by, amount, kind, rule_id, payer, claim_id, payer_claim_id, patient_ref, dos, cpt,
              modifiers, ub, ue, detail, source_file, *rest) = r
             action, owner = actions.get(rule_id) or (play(rule_id).action, play(rule_id).owner)
-            row = [rank, styled(_d(fix_by), DATE_FMT), styled(amount, MONEY_FMT),
+            fix_c.value, amt_c.value, dos_c.value = _d(fix_by), amount, _d(dos)
+            row = [rank, fix_c, amt_c,
                    KIND_LABEL.get(kind, kind), action, owner, rule_id, payer, claim_id,
-                   payer_claim_id, patient_ref, styled(_d(dos), DATE_FMT), cpt, modifiers, ub, ue, detail,
+                   payer_claim_id, patient_ref, dos_c, cpt, modifiers, ub, ue, detail,
                    source_file, None, None, None]
             if show_phi:
                 row.insert(11, rest[0] if rest else None)

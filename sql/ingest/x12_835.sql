@@ -3,7 +3,8 @@
 -- The reader (pipelines/ingest/x12.py) has already split the file into segments and worked out, with
 -- running maxima over segment positions, which loop every segment belongs to. It registers one Arrow
 -- table per loop; each row holds the raw texts of the segments of that loop the mapping needs (NULL when
--- the loop has none), plus segment positions (1-based, in the file):
+-- the loop has none), plus segment positions (1-based, in the file; when several files are mapped in one
+-- pass, file number << 32 is added to each non-zero position, see x12_pos / x12_file in x12_macros.sql):
 --
 --   x12_tx835  one row per loaded ST..SE:   st_pos, isa, gs, st, bpr, trn, n1_pr, ref_2u, n1_pe
 --              (header: the first of each before the first LX/CLP; ref_2u = REF*2U, payer id)
@@ -14,11 +15,16 @@
 --   x12_cas    one row per CAS segment:     cas_pos, clp_pos, svc_pos (0 = claim level), cas
 --   x12_plb    one row per PLB segment:     plb_pos, st_pos, plb
 --
--- Each mapping builds x12_out_<table> (typed columns + `problems`, the values that did not parse), then
--- inserts it into the raw table. getvariable('x12_source_file') is the file's name as given.
--- Statements are separated by a ';' at the end of a line.
+-- Each `-- @insert <table>` statement inserts straight into the raw table (the reader takes the row count
+-- it returns). Each `-- @problems <table>` query lists the inserted rows holding values that did not
+-- parse (stored as NULL): pos (the anchor position), sub (the triple / pair index when one segment gives
+-- several rows, else 0) and problems (descriptions, possibly empty: the reader drops those rows). It only
+-- looks at the candidate rows the fast x12_fine pre-filter lets through (materialized first, so the
+-- descriptions are only built for them). `-- @run` statements are just run. Statements are separated by
+-- a ';' at the end of a line.
 
-create or replace temp table x12_out_remit_payments as
+-- @insert remit_payments
+insert into remit_payments by name
 select
     x12_amount(x12_el(bpr, 2))                                   as amount,
     x12_el(bpr, 3)                                               as credit_debit,
@@ -30,15 +36,18 @@ select
                                                                  as payer_id,
     x12_el(n1_pe, 2)                                             as payee_name,
     x12_el(n1_pe, 4)                                             as payee_id,
-    getvariable('x12_source_file')                               as source_file,
-    st_pos                                                       as segment_pos,
-    x12_problems([x12_bad_amount('BPR02', x12_el(bpr, 2)),
-                  x12_bad_date('BPR16', x12_el(bpr, 16))])       as problems
+    x12_file(st_pos)                                             as source_file,
+    x12_pos(st_pos)                                              as segment_pos
 from x12_tx835;
 
-insert into remit_payments by name select * exclude (problems) from x12_out_remit_payments;
+-- @problems remit_payments
+select st_pos as pos, 0 as sub,
+       x12_problems([x12_bad_amount('BPR02', x12_el(bpr, 2)),
+                     x12_bad_date('BPR16', x12_el(bpr, 16))])    as problems
+from x12_tx835;
 
-create or replace temp table x12_out_remit_claims as
+-- @insert remit_claims
+insert into remit_claims by name
 select
     x12_el(c.clp, 1)                                             as claim_id,
     x12_el(c.clp, 2)                                             as status_code,       -- 22 = reversal, kept
@@ -65,22 +74,30 @@ select
     x12_el(t.n1_pr, 2)                                           as payer_name,
     coalesce(nullif(x12_el(t.n1_pr, 4), ''), nullif(x12_el(t.ref_2u, 2), ''), nullif(x12_el(t.trn, 3), ''))
                                                                  as payer_id,
-    getvariable('x12_source_file')                               as source_file,
-    c.clp_pos                                                    as segment_pos,
-    x12_problems([x12_bad_amount('CLP03', x12_el(c.clp, 3)),
-                  x12_bad_amount('CLP04', x12_el(c.clp, 4)),
-                  x12_bad_amount('CLP05', x12_el(c.clp, 5)),
-                  x12_bad_number('CLP12', x12_el(c.clp, 12)),
-                  x12_bad_number('CLP13', x12_el(c.clp, 13)),
-                  x12_bad_date('DTM*232', x12_el(c.dtm_232, 2)),
-                  x12_bad_date('DTM*233', x12_el(c.dtm_233, 2)),
-                  x12_bad_date('DTM*050', x12_el(c.dtm_050, 2))]) as problems
+    x12_file(c.clp_pos)                                          as source_file,
+    x12_pos(c.clp_pos)                                           as segment_pos
 from x12_clp c
 left join x12_tx835 t on t.st_pos = c.st_pos;
 
-insert into remit_claims by name select * exclude (problems) from x12_out_remit_claims;
+-- @problems remit_claims
+with candidates as materialized (
+    select * from x12_clp
+    where not (x12_fine(clp, 'F F A A A F F F F F F N N') and x12_fine(dtm_232, 'F D')
+               and x12_fine(dtm_233, 'F D') and x12_fine(dtm_050, 'F D'))
+)
+select clp_pos as pos, 0 as sub,
+       x12_problems([x12_bad_amount('CLP03', x12_el(clp, 3)),
+                     x12_bad_amount('CLP04', x12_el(clp, 4)),
+                     x12_bad_amount('CLP05', x12_el(clp, 5)),
+                     x12_bad_number('CLP12', x12_el(clp, 12)),
+                     x12_bad_number('CLP13', x12_el(clp, 13)),
+                     x12_bad_date('DTM*232', x12_el(dtm_232, 2)),
+                     x12_bad_date('DTM*233', x12_el(dtm_233, 2)),
+                     x12_bad_date('DTM*050', x12_el(dtm_050, 2))]) as problems
+from candidates;
 
-create or replace temp table x12_out_remit_lines as
+-- @insert remit_lines
+insert into remit_lines by name
 with svc as (
     select s.*,
            x12_composite(x12_el(s.svc, 1))                       as proc,        -- SVC01
@@ -95,7 +112,7 @@ remarks as (
 )
 select
     x12_el(c.clp, 1)                                             as claim_id,
-    s.clp_pos                                                    as claim_pos,
+    x12_pos(s.clp_pos)                                           as claim_pos,
     s.proc[1]                                                    as proc_qualifier,
     s.proc[2]                                                    as cpt,
     x12_modifiers(s.proc)                                        as modifiers,
@@ -116,24 +133,33 @@ select
     x12_el(s.ref_6r, 2)                                          as line_control_number,
     x12_amount(x12_el(s.amt_b6, 2))                              as allowed,
     r.remark_codes                                               as remark_codes,
-    getvariable('x12_source_file')                               as source_file,
-    s.svc_pos                                                    as segment_pos,
-    x12_problems([x12_bad_amount('SVC02', x12_el(s.svc, 2)),
-                  x12_bad_amount('SVC03', x12_el(s.svc, 3)),
-                  x12_bad_number('SVC05', x12_el(s.svc, 5)),
-                  x12_bad_number('SVC07', x12_el(s.svc, 7)),
-                  x12_bad_date('DTM*472/150', s.dos_text),
-                  x12_bad_date('DTM*151', x12_el(s.dtm_151, 2)),
-                  x12_bad_amount('AMT*B6', x12_el(s.amt_b6, 2))]) as problems
+    x12_file(s.svc_pos)                                          as source_file,
+    x12_pos(s.svc_pos)                                           as segment_pos
 from svc s
 left join x12_clp c on c.clp_pos = s.clp_pos
 left join remarks r on r.svc_pos = s.svc_pos;
 
-insert into remit_lines by name select * exclude (problems) from x12_out_remit_lines;
+-- @problems remit_lines
+with candidates as materialized (
+    select * from x12_svc
+    where not (x12_fine(svc, 'F A A F N F N') and x12_fine(dtm_472, 'F D') and x12_fine(dtm_150, 'F D')
+               and x12_fine(dtm_151, 'F D') and x12_fine(amt_b6, 'F A'))
+)
+select svc_pos as pos, 0 as sub,
+       x12_problems([x12_bad_amount('SVC02', x12_el(svc, 2)),
+                     x12_bad_amount('SVC03', x12_el(svc, 3)),
+                     x12_bad_number('SVC05', x12_el(svc, 5)),
+                     x12_bad_number('SVC07', x12_el(svc, 7)),
+                     x12_bad_date('DTM*472/150', coalesce(x12_el(dtm_472, 2), x12_el(dtm_150, 2))),
+                     x12_bad_date('DTM*151', x12_el(dtm_151, 2)),
+                     x12_bad_amount('AMT*B6', x12_el(amt_b6, 2))]) as problems
+from candidates;
 
 -- CAS: up to six (reason, amount, quantity) triples after the group code -> one row each
--- (the first triple always, so every CAS segment is traceable; later ones when they hold anything).
-create or replace temp table x12_out_remit_adjustments as
+-- (the first triple always, so every CAS segment is traceable; later ones when they hold anything:
+-- x12_cas_indexes / x12_cas_keep in x12_macros.sql).
+-- @insert remit_adjustments
+insert into remit_adjustments by name
 with cas as (
     select cas_pos, clp_pos, svc_pos, string_split(cas, chr(31)) as e        -- e[1] = 'CAS', e[2] = CAS01
     from x12_cas
@@ -141,36 +167,52 @@ with cas as (
 triples as (
     select cas_pos, clp_pos, svc_pos, e[2] as group_code, i as triple_index,
            e[3 * i] as reason_code, e[3 * i + 1] as amount_text, e[3 * i + 2] as quantity_text
-    from (select *, unnest(range(1, least(greatest((len(e) + 1) // 3, 1), 6) + 1)) as i from cas)
+    from (select *, unnest(x12_cas_indexes(e)) as i from cas)
+    where x12_cas_keep(e, i)
 )
 select
     x12_el(c.clp, 1)                                             as claim_id,
-    nullif(t.clp_pos, 0)                                         as claim_pos,
-    nullif(t.svc_pos, 0)                                         as line_pos,
+    x12_pos(nullif(t.clp_pos, 0))                                as claim_pos,
+    x12_pos(nullif(t.svc_pos, 0))                                as line_pos,
     case when t.svc_pos > 0 then 'line' else 'claim' end        as level,
     t.group_code                                                 as group_code,
     t.reason_code                                                as reason_code,
     x12_amount(t.amount_text)                                    as amount,
     x12_number(t.quantity_text)                                  as quantity,
     t.triple_index                                               as triple_index,
-    getvariable('x12_source_file')                               as source_file,
-    t.cas_pos                                                    as segment_pos,
-    x12_problems([x12_bad_amount('CAS amount ' || t.triple_index, t.amount_text),
-                  x12_bad_number('CAS quantity ' || t.triple_index, t.quantity_text)]) as problems
+    x12_file(t.cas_pos)                                          as source_file,
+    x12_pos(t.cas_pos)                                           as segment_pos
 from triples t
-left join x12_clp c on c.clp_pos = t.clp_pos
-where t.triple_index = 1 or coalesce(t.reason_code, '') <> '' or coalesce(t.amount_text, '') <> '';
+left join x12_clp c on c.clp_pos = t.clp_pos;
 
-insert into remit_adjustments by name select * exclude (problems) from x12_out_remit_adjustments;
+-- @problems remit_adjustments
+with candidates as materialized (
+    select cas_pos, string_split(cas, chr(31)) as e from x12_cas where not x12_cas_fine(cas)
+),
+triples as (
+    select cas_pos, i as triple_index, e[3 * i + 1] as amount_text, e[3 * i + 2] as quantity_text
+    from (select *, unnest(x12_cas_indexes(e)) as i from candidates)
+    where x12_cas_keep(e, i)
+)
+select cas_pos as pos, triple_index as sub,
+       x12_problems([x12_bad_amount('CAS amount ' || triple_index, amount_text),
+                     x12_bad_number('CAS quantity ' || triple_index, quantity_text)]) as problems
+from triples;
 
 -- PLB: provider, fiscal period date, then up to six (reason:reference composite, amount) pairs.
-create or replace temp table x12_out_provider_adjustments as
+-- @run
+create or replace temp view x12_plb_pairs as
 with pairs as (
     select p.plb_pos, p.st_pos, p.plb, j as pair_index,
            x12_el(p.plb, 2 * j + 1)                              as reason_composite,
            x12_el(p.plb, 2 * j + 2)                              as amount_text
     from x12_plb p, range(1, 7) as t(j)
 )
+select * from pairs
+where pair_index = 1 or coalesce(reason_composite, '') <> '' or coalesce(amount_text, '') <> '';
+
+-- @insert provider_adjustments
+insert into provider_adjustments by name
 select
     x12_el(p.plb, 1)                                             as provider_id,
     x12_date(x12_el(p.plb, 2))                                   as fiscal_date,
@@ -179,12 +221,13 @@ select
     x12_amount(p.amount_text)                                    as amount,
     p.pair_index                                                 as pair_index,
     x12_el(t.n1_pr, 2)                                           as payer_name,
-    getvariable('x12_source_file')                               as source_file,
-    p.plb_pos                                                    as segment_pos,
-    x12_problems([x12_bad_date('PLB02', case when p.pair_index = 1 then x12_el(p.plb, 2) end),
-                  x12_bad_amount('PLB amount ' || p.pair_index, p.amount_text)]) as problems
-from pairs p
-left join x12_tx835 t on t.st_pos = p.st_pos
-where p.pair_index = 1 or coalesce(p.reason_composite, '') <> '' or coalesce(p.amount_text, '') <> '';
+    x12_file(p.plb_pos)                                          as source_file,
+    x12_pos(p.plb_pos)                                           as segment_pos
+from x12_plb_pairs p
+left join x12_tx835 t on t.st_pos = p.st_pos;
 
-insert into provider_adjustments by name select * exclude (problems) from x12_out_provider_adjustments;
+-- @problems provider_adjustments
+select plb_pos as pos, pair_index as sub,
+       x12_problems([x12_bad_date('PLB02', case when pair_index = 1 then x12_el(plb, 2) end),
+                     x12_bad_amount('PLB amount ' || pair_index, amount_text)]) as problems
+from x12_plb_pairs;

@@ -10,17 +10,23 @@
 --              hl_pos, st_pos, hl, nm1_85, n4_85 (the N4 of the NM1*85 loop), sbr, nm1_il,
 --              dmg_il (DMG of the NM1*IL loop), nm1_pr, nm1_qc, dmg_qc (DMG of the NM1*QC loop)
 --   x12_clm    one row per CLM (loop 2300 and its 2310 loops, up to the first LX or 2320 SBR):
---              clm_pos, st_pos, hl_pos (the HL the claim sits in), clm, ref_g1, ref_f8, nm1_82, nm1_dn, nm1_p3
---   x12_hi     every HI of a claim:  clm_pos, pos, hi
+--              clm_pos, st_pos, hl_pos (the HL the claim sits in), clm, ref_g1, ref_f8, nm1_82, nm1_dn, nm1_p3,
+--              his (the list of the claim's HI segments, in file order)
 --   x12_sv1    one row per SV1 (loop 2400 and 2420A): sv1_pos, clm_pos, lx, sv1, dtp_472, ref_6r, ref_g1, nm1_82
 --
--- Each mapping builds x12_out_<table> (typed columns + `problems`, the values that did not parse), then
--- inserts it into the raw table. getvariable('x12_source_file') is the file's name as given.
--- Statements are separated by a ';' at the end of a line.
+-- Positions are 1-based in the file; when several files are mapped in one pass, file number << 32 is
+-- added to each non-zero position (see x12_pos / x12_file in x12_macros.sql).
+-- `-- @run` statements are run in order; each `-- @insert <table>` statement inserts straight into the raw
+-- table (the reader takes the row count it returns); each `-- @problems <table>` query lists the inserted
+-- rows holding values that did not parse (stored as NULL): pos (the anchor position), sub (0) and problems
+-- (descriptions, possibly empty: the reader drops those rows); it only looks at the candidate rows the
+-- fast x12_fine pre-filter lets through (materialized first, so the descriptions are only built for
+-- them). Statements are separated by a ';' at the end of a line.
 
 -- The HL tree: a claim sits in a subscriber HL (level 22) or a patient HL (level 23, whose parent HL02
 -- is the subscriber); the subscriber's parent is the billing provider HL (level 20). Parents are found by
 -- HL01 id within the transaction; when a file's ids are broken, the nearest earlier HL of the level is used.
+-- @run
 create or replace temp table x12_claim_hl as
 with hl as (
     select hl_pos, st_pos, x12_el(hl, 1) as hl_id, x12_el(hl, 2) as parent_id, x12_el(hl, 3) as level
@@ -53,16 +59,8 @@ asof left join (select st_pos, hl_pos from hl where level = '22') s
 asof left join (select st_pos, hl_pos from hl where level = '20') p
     on p.st_pos = b.st_pos and p.hl_pos <= b.hl_pos;
 
-create or replace temp table x12_out_claims as
-with diagnoses as (   -- HI composites qualifier:code; principal (ABK/BK) first
-    select h.clm_pos,
-           string_agg(x12_part(x12_el(h.hi, k), 2), ';'
-                      order by x12_part(x12_el(h.hi, k), 1) in ('ABK', 'BK') desc, h.pos, k) as codes
-    from x12_hi h, range(1, 13) as t(k)
-    where x12_part(x12_el(h.hi, k), 1) in ('ABK', 'ABF', 'BK', 'BF', 'ABJ', 'BJ', 'ABN', 'BN', 'APR', 'PR', 'DR')
-      and coalesce(x12_part(x12_el(h.hi, k), 2), '') <> ''
-    group by h.clm_pos
-)
+-- @insert claims
+insert into claims by name
 select
     x12_el(c.clm, 1)                                             as claim_id,
     x12_amount(x12_el(c.clm, 2))                                 as total_charge,
@@ -91,28 +89,50 @@ select
     x12_el(s.sbr, 9)                                             as claim_filing_code,
     x12_el(c.nm1_82, 9)                                          as rendering_npi,
     coalesce(x12_el(c.nm1_dn, 9), x12_el(c.nm1_p3, 9))           as referring_npi,
-    d.codes                                                      as diagnosis_codes,
+    x12_diagnoses(c.his)                                         as diagnosis_codes,
     x12_date(x12_el(t.bht, 4))                                   as submission_date,
     x12_el(t.isa, 13)                                            as interchange_control,
     x12_el(t.st, 2)                                              as st_control,
-    getvariable('x12_source_file')                               as source_file,
-    c.clm_pos                                                    as segment_pos,
-    x12_problems([x12_bad_amount('CLM02', x12_el(c.clm, 2)),
-                  x12_bad_date('BHT04', x12_el(t.bht, 4)),
-                  x12_bad_date('DMG02 (subscriber)', case when x12_el(s.dmg_il, 1) = 'D8' then x12_el(s.dmg_il, 2) end),
-                  x12_bad_date('DMG02 (patient)', case when p.hl_pos is not null and x12_el(p.dmg_qc, 1) = 'D8'
-                                                       then x12_el(p.dmg_qc, 2) end)]) as problems
+    x12_file(c.clm_pos)                                          as source_file,
+    x12_pos(c.clm_pos)                                           as segment_pos
 from x12_clm c
 left join x12_claim_hl h on h.clm_pos = c.clm_pos
 left join x12_hl b on b.hl_pos = h.billing_hl
 left join x12_hl s on s.hl_pos = h.subscriber_hl
 left join x12_hl p on p.hl_pos = h.patient_hl
-left join x12_tx837 t on t.st_pos = c.st_pos
-left join diagnoses d on d.clm_pos = c.clm_pos;
+left join x12_tx837 t on t.st_pos = c.st_pos;
 
-insert into claims by name select * exclude (problems) from x12_out_claims;
+-- @problems claims
+-- (candidates: claims whose CLM02, or whose transaction's BHT04, or whose subscriber's / patient's DMG
+-- does not pass the pre-filter)
+with bad_tx as materialized (
+    select st_pos from x12_tx837 where not x12_fine(bht, 'F F F D')
+),
+bad_hl as materialized (
+    select hl_pos from x12_hl where not (x12_fine(dmg_il, 'F D') and x12_fine(dmg_qc, 'F D'))
+),
+candidates as materialized (
+    select c.clm_pos, c.st_pos, c.clm, h.subscriber_hl, h.patient_hl
+    from x12_clm c
+    left join x12_claim_hl h on h.clm_pos = c.clm_pos
+    where not x12_fine(c.clm, 'F A')
+       or c.st_pos in (select st_pos from bad_tx)
+       or h.subscriber_hl in (select hl_pos from bad_hl)
+       or h.patient_hl in (select hl_pos from bad_hl)
+)
+select c.clm_pos as pos, 0 as sub,
+       x12_problems([x12_bad_amount('CLM02', x12_el(c.clm, 2)),
+                     x12_bad_date('BHT04', x12_el(t.bht, 4)),
+                     x12_bad_date('DMG02 (subscriber)', case when x12_el(s.dmg_il, 1) = 'D8' then x12_el(s.dmg_il, 2) end),
+                     x12_bad_date('DMG02 (patient)', case when p.hl_pos is not null and x12_el(p.dmg_qc, 1) = 'D8'
+                                                          then x12_el(p.dmg_qc, 2) end)]) as problems
+from candidates c
+left join x12_hl s on s.hl_pos = c.subscriber_hl
+left join x12_hl p on p.hl_pos = c.patient_hl
+left join x12_tx837 t on t.st_pos = c.st_pos;
 
-create or replace temp table x12_out_claim_lines as
+-- @insert claim_lines
+insert into claim_lines by name
 with sv1 as (
     select l.*, x12_composite(x12_el(l.sv1, 1)) as proc     -- SV101: HC:97530:GO:KX
     from x12_sv1 l
@@ -136,13 +156,20 @@ select
     x12_el(l.ref_6r, 2)                                          as line_control_number,
     x12_el(l.ref_g1, 2)                                          as line_prior_auth,
     x12_el(l.nm1_82, 9)                                          as rendering_npi,
-    getvariable('x12_source_file')                               as source_file,
-    l.sv1_pos                                                    as segment_pos,
-    l.clm_pos                                                    as claim_pos,
-    x12_problems([x12_bad_amount('SV102', x12_el(l.sv1, 2)),
-                  x12_bad_number('SV104', x12_el(l.sv1, 4)),
-                  x12_bad_dtp('DTP*472', l.dtp_472)])            as problems
+    x12_file(l.sv1_pos)                                          as source_file,
+    x12_pos(l.sv1_pos)                                           as segment_pos,
+    x12_pos(l.clm_pos)                                           as claim_pos
 from sv1 l
 left join x12_clm c on c.clm_pos = l.clm_pos;
 
-insert into claim_lines by name select * exclude (problems) from x12_out_claim_lines;
+-- @problems claim_lines
+with candidates as materialized (
+    select * from x12_sv1
+    where not (x12_fine(sv1, 'F A F N')
+               and (x12_fine(dtp_472, 'F D8 D') or regexp_full_match(dtp_472, x12_re('F RD8 R'))))
+)
+select sv1_pos as pos, 0 as sub,
+       x12_problems([x12_bad_amount('SV102', x12_el(sv1, 2)),
+                     x12_bad_number('SV104', x12_el(sv1, 4)),
+                     x12_bad_dtp('DTP*472', dtp_472)])           as problems
+from candidates;

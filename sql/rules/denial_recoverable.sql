@@ -10,7 +10,9 @@
 --   for a partial reduction the denied adjustment amount capped at the expected allowed; claim-level:
 --   summed over the claim's lines (stg_denials, DESIGN §10).
 -- amount_kind: recoverable. fix_by: the window end = payment date + window (Medicare FIX: reopening
---   days; Medicare APPEAL: redetermination days; others: payer appeal_days).
+--   days; Medicare APPEAL: redetermination days; others: payer appeal_days). A Medicare line with RARC MA130
+--   (unprocessable, no appeal rights: a new claim, which counts against timely filing) ends at the earlier of
+--   that and the line's filing deadline (stg_denials.window_end, RULEBOOK §10).
 with recoverable as (
     select * from stg_denials where is_recoverable
 )
@@ -23,7 +25,7 @@ select 'DENIAL_RECOVERABLE' as rule_id, null as category, null as severity,
        || ' ' || coalesce(denial_code, 'with no reason code')
        || coalesce(' (RARC ' || nullif(remark_codes, '') || ')', '')
        || ', class ' || denial_class || ', on the remittance of ' || coalesce(strftime(payment_date, '%Y-%m-%d'), 'unknown date')
-       || '; the ' || window_name || ' (' || window_days || ' days) ends '
+       || '; the ' || window_text || ' ends '
        || coalesce(strftime(window_end, '%Y-%m-%d'), 'on a date that cannot be told (no payment date)')
        || '; $' || amount_usd::varchar || ' = ' || amount_basis || '.' as detail,
        remit_source_file as source_file, rendering_npi as provider_npi

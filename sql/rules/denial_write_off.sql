@@ -20,7 +20,7 @@ select 'DENIAL_WRITE_OFF' as rule_id, null as category, null as severity,
        || coalesce(' (RARC ' || nullif(remark_codes, '') || ')', '')
        || ', class ' || denial_class || ', on the remittance of ' || coalesce(strftime(payment_date, '%Y-%m-%d'), 'unknown date')
        || case when window_days is null then '; not recoverable by correction or appeal'
-               else '; the ' || window_name || ' (' || window_days || ' days) ended '
+               else '; the ' || window_text || ' ended '
                     || strftime(window_end, '%Y-%m-%d') end
        || '; $' || amount_usd::varchar || ' = ' || amount_basis || '.' as detail,
        remit_source_file as source_file, rendering_npi as provider_npi

@@ -3,8 +3,9 @@
 -- Rule: RULEBOOK §8.2 (130 CMR 432.415(C); 130 CMR 432.418): continuing therapy is paid only when the
 -- prescription or plan of care is signed by the prescribing provider every 60 days ("Check the software can
 -- make" (b): lapsed prescription, non-payable). Days from the setting masshealth_rx_days.
--- Fires (DESIGN rule table): per patient and MassHealth DOS whose latest plan-of-care signed_date on or before
--- the DOS is more than masshealth_rx_days earlier, or when there is none. Runs only when a plans-of-care
+-- Fires (DESIGN rule table): per patient and MassHealth DOS whose latest prescription or signature on or before
+-- the DOS (the later of plans_of_care.signed_date and order_date, the export's "Rx Date") is more than
+-- masshealth_rx_days earlier, or when there is none. Runs only when a plans-of-care
 -- export was loaded (without it there is no signature to measure from; the report names the missing export).
 -- amount_usd = the whole visit value (stg_visit_value); amount_kind = at_risk when any of the visit's lines
 -- was paid, else lost; fix_by empty.
@@ -16,8 +17,10 @@ with masshealth_days as (
 ),
 last_signature as (
     select d.*,
-           (select max(p.signed_date) from stg_plans p
-            where p.patient_key = d.patient_key and p.signed_date <= d.dos) as last_signed
+           -- the latest prescription (order_date, "Rx Date") or plan signature on or before the DOS
+           (select max(x.signed) from stg_plans p,
+                   unnest([p.signed_date, p.order_date]) as x(signed)
+            where p.patient_key = d.patient_key and x.signed <= d.dos) as last_signed
     from masshealth_days d
 ),
 lapsed as (

@@ -3,7 +3,8 @@
 --   Pub. 100-04 Ch.5 §20.2); "Check the software can make" under §1.5 ("flag 'minutes not captured'").
 --   Semantics: DESIGN rule table, §6.
 -- Fires: only when a visits export was loaded (no visit rows at all: nothing, the export is missing, not
---   the minutes); on each final claim line of a timed code (seed_codes.is_timed) with no visit row for the
+--   the minutes), and only for DOS within the date range (first..last visit DOS) of some visits export file;
+--   on each final claim line of a timed code (seed_codes.is_timed) with no visit row for the
 --   patient, DOS and code, or whose visit rows carry no minutes (null or 0). Such days are skipped by the
 --   UNITS_* rules.
 -- amount_usd = the line's value (stg_line_status.line_value: 835 allowed when paid, else expected allowed).
@@ -13,8 +14,15 @@
 with visits_loaded as (
     select count(*) > 0 as loaded from visits
 ),
+-- the date range each visits export covers; a billed day outside every range was never exported, so its
+-- documentation cannot be judged (a day inside a range with no row for the code is a real finding)
+export_periods as (
+    select source_file, min(dos) as first_dos, max(dos) as last_dos from visits where dos is not null group by all
+),
 timed_lines as (
-    select l.* from stg_claim_lines l where l.is_timed and (select loaded from visits_loaded)
+    select l.* from stg_claim_lines l
+    where l.is_timed and (select loaded from visits_loaded)
+      and exists (select 1 from export_periods e where l.dos between e.first_dos and e.last_dos)
 ),
 documentation as (
     select patient_key, dos, cpt, rows, coalesce(minutes, 0) as minutes from stg_visit_codes

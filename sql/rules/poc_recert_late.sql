@@ -7,6 +7,8 @@
 -- Fires (DESIGN rule table): per patient and Medicare/MA treatment DOS on or after the start of the patient's
 -- first plan of care that lies outside every certified interval of stg_cert_intervals:
 -- [start, min(end, start + cert_interval_days)] inclusive, a recertification counting only from its signed_date.
+-- Days whose only lines are initial evaluations (97165-97167) are not flagged (the evaluation that opens a new
+-- episode precedes its plan of care; same exclusion as POC_MISSING).
 -- Runs only when a plans-of-care export was loaded.
 -- amount_usd = the whole visit value (stg_visit_value); amount_kind = at_risk; fix_by empty.
 
@@ -18,6 +20,7 @@ outside_intervals as (
     select s.*
     from plans_started s
     where s.dos >= s.first_plan_start
+      and not s.eval_only   -- an evaluation-only day may open a new episode before its plan exists (as POC_MISSING)
       and not exists (select 1 from stg_cert_intervals c
                       where c.patient_key = s.patient_key
                         and s.dos between c.certified_from and c.cert_end)

@@ -2,8 +2,11 @@
 -- Rule: RULEBOOK §6 (MPPR "Check the software can make": remitted < expected - tolerance gives an
 -- underpayment, dollars = difference), §11.3 (tolerance $0.01 per unit for Medicare; contract
 -- tolerance for others), §10 (CO-45 / CO-59 must match the fee schedule and MPPR).
--- Scope: lines with a fee schedule (Medicare, or a payer priced as a % of Medicare; not the median
---   fallback) that were paid (> 0) and are not denied (denied lines carry their dollars on DENIAL_*).
+-- Scope: lines with a confirmed fee schedule that were paid (> 0) and are not denied (denied lines carry
+--   their dollars on DENIAL_*): payer_class medicare, or a payer whose fee % of Medicare was set in
+--   practice.toml (stg_payers.config_name matched a config_payers row with fee_pct_of_medicare). The
+--   directory's default percentages are a pricing proxy, never a contract rate (RULEBOOK §11.3/§11.4), so
+--   other payers get no underpayment finding; nor does the median fallback.
 -- Fires when: remit_allowed (AMT*B6, else paid + PR + CO-253) < expected allowed (MPPR per visit, CO
 --   differential) - tolerance; tolerance = medicare_underpayment_tolerance_per_unit x units for
 --   Medicare, other_underpayment_tolerance_per_line for other payers.
@@ -18,6 +21,10 @@ with paid_lines as (
     join stg_remit_lines_final r on r.source_file = m.remit_source_file and r.segment_pos = m.remit_segment_pos
     where s.paid > 0 and not s.is_denied and s.fee_schedule_priced
       and s.remit_allowed is not null and s.expected_allowed is not null
+      and (s.payer_class = 'medicare'
+           or exists (select 1 from stg_payers py join config_payers c on c.name = py.config_name
+                      where py.payer_name = l.payer_name and py.payer_id = l.payer_id
+                        and c.fee_pct_of_medicare is not null))
 ),
 tolerated as (
     select *,

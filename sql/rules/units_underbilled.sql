@@ -14,26 +14,33 @@
 -- amount_usd = |visit price with the code's units at units_expected - visit price as billed|, both through
 --   the MPPR engine (DESIGN §4 unit-difference pricing; stg_units_prices); median allowed x missing units
 --   when no fee schedule; 0 when neither.
--- amount_kind = recoverable while as_of <= filing deadline (DOS + payer timely filing days), else lost.
--- fix_by = the filing deadline.
+-- amount_kind = recoverable while as_of <= the line's correction deadline, else lost. fix_by = that deadline
+--   (stg_line_correction.correction_deadline, 85_money.sql: on a filed and adjudicated claim, Medicare =
+--   first payment + medicare_reopening_days, others = greatest(filing deadline, payment + appeal_days);
+--   otherwise the filing deadline, DOS + payer timely filing days).
 
 with underbilled_codes as (
     select * from stg_units_codes where rule_id = 'UNITS_UNDERBILLED'
 ),
 priced as (
-    select u.*, p.amount_usd, p.value_basis
+    select u.*, p.amount_usd, p.value_basis,
+           coalesce(k.correction_deadline, u.filing_deadline) as correction_deadline,
+           coalesce(k.correction_basis, 'filing deadline') as correction_basis
     from underbilled_codes u
     join stg_units_prices p on p.scenario = 'units:' || u.visit_key || '|' || u.cpt
+    left join stg_line_correction k on k.line_key = u.anchor_line_key
 )
 select 'UNITS_UNDERBILLED' as rule_id, null as category, null as severity,
        claim_id, null as payer_claim_id, patient_ref, payer_display as payer, payer_class, dos,
        cpt, modifiers, units_billed::double as units_billed, units_expected::double as units_expected,
        amount_usd,
-       case when (select as_of from audit_params) <= filing_deadline then 'recoverable' else 'lost' end as amount_kind,
-       filing_deadline as fix_by,
+       case when (select as_of from audit_params) <= correction_deadline then 'recoverable' else 'lost' end as amount_kind,
+       correction_deadline as fix_by,
        cpt || ' billed ' || printf('%g', units_billed) || ' unit(s) where the documented minutes support '
            || units_expected || ' (' || minutes_by_code || '; ' || method_note || '); the missing '
            || printf('%g', units_expected - units_billed) || ' unit(s) add ' || printf('$%.2f', amount_usd)
-           || ' to the visit (' || value_basis || ').' as detail,
+           || ' to the visit (' || value_basis || '); correctable until '
+           || coalesce(strftime(correction_deadline, '%Y-%m-%d') || ' (' || correction_basis || ')', 'an unknown date')
+           || '.' as detail,
        source_file, provider_npi
 from priced

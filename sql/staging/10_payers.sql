@@ -1,6 +1,15 @@
 -- stg_payers: every payer name/id seen in the input, classified (CONTRACT §6 "No configuration
--- needed"): practice.toml entry first, then the built-in directory by payer id, then by the longest
--- name pattern the payer name contains; anything else is 'other'.
+-- needed"): practice.toml entry first, then the built-in directory by the longest name pattern the payer
+-- name contains, then by payer id (a name match wins over an id match: several directory ids are
+-- UNCONFIRMED); anything else is 'other'.
+-- Name patterns match whole words of the name (case and punctuation ignored): 'medicare part b';
+-- 'a&b' = the name has both; '=x' = the whole name is x.
+
+create or replace macro payer_words(x) as ' ' || trim(regexp_replace(lower(coalesce(x, '')), '[^a-z0-9]+', ' ', 'g')) || ' ';
+create or replace macro payer_name_matches(name, pattern) as
+    case when starts_with(pattern, '=') then payer_words(name) = payer_words(substr(pattern, 2))
+         else list_bool_and(list_transform(string_split(pattern, '&'),
+                                           lambda w: contains(payer_words(name), payer_words(w)))) end;
 
 create or replace table stg_payers as
 with seen as (
@@ -22,10 +31,10 @@ by_name as (
     select s.payer_name, s.payer_id, d.payer_key,
            row_number() over (partition by s.payer_name, s.payer_id order by length(p) desc, d.payer_key) as rn
     from seen s, directory d, unnest(d.patterns) as t(p)
-    where s.payer_name <> '' and contains(lower(s.payer_name), lower(p))
+    where s.payer_name <> '' and p <> '' and payer_name_matches(s.payer_name, p)
 ),
 keyed as (
-    select s.payer_name, s.payer_id, coalesce(i.payer_key, n.payer_key) as directory_key
+    select s.payer_name, s.payer_id, coalesce(n.payer_key, i.payer_key) as directory_key
     from seen s
     left join (select distinct on (payer_name, payer_id) * from by_id order by payer_name, payer_id, payer_key) i
            using (payer_name, payer_id)
@@ -35,7 +44,7 @@ keyed as (
 -- directory entry as the configured name
 config_keyed as (
     select c.*, (select d.payer_key from directory d, unnest(d.patterns) as t(p)
-                 where contains(lower(c.name), lower(p)) order by length(p) desc limit 1) as directory_key
+                 where p <> '' and payer_name_matches(c.name, p) order by length(p) desc, d.payer_key limit 1) as directory_key
     from config_payers c
 ),
 matched as (

@@ -1,6 +1,9 @@
 -- stg_claims / stg_claim_lines: the final state of every claim the practice billed.
--- A claim id submitted more than once (a corrected claim) keeps only its latest submission
--- (BHT04, then file, then position). Void claims (frequency 8) are kept, flagged, and skipped by rules.
+-- A claim id submitted more than once to the same payer (a corrected claim) keeps only its latest
+-- submission (BHT04, then file, then position). The claim's payer is the payer of its earliest submission;
+-- a later submission of the same claim id to a different payer (stg_payers.payer_key) is a secondary
+-- claim (crossover / COB), kept in stg_secondary_claims and never replaces the primary one.
+-- Void claims (frequency 8) are kept, flagged, and skipped by rules.
 
 create or replace macro norm_id(x) as nullif(upper(regexp_replace(coalesce(x, ''), '[^A-Za-z0-9]', '', 'g')), '');
 create or replace macro name_key(last, first, dob) as
@@ -14,14 +17,35 @@ create or replace macro patient_ref_of(k) as
     case when k is null then null
          else 'PT-' || upper(substr(md5((select salt from audit_params) || k), 1, 8)) end;
 
+create or replace table stg_claim_submissions as
+with submissions as (
+    select c.*, p.payer_key as submission_payer_key,
+           row_number() over (partition by c.claim_id
+                              order by c.submission_date nulls last, c.source_file, c.segment_pos) as submission_no
+    from claims c
+    left join stg_payers p on p.payer_name = coalesce(c.payer_name, '') and p.payer_id = coalesce(c.payer_id, '')
+    where c.claim_id is not null
+),
+primary_payer as (
+    select claim_id, submission_payer_key as primary_payer_key from submissions where submission_no = 1
+)
+select s.*, pp.primary_payer_key,
+       s.submission_payer_key is not distinct from pp.primary_payer_key as is_primary_payer
+from submissions s join primary_payer pp using (claim_id);
+
+-- Submissions of a claim id to another payer than its first one (secondary / crossover claims).
+create or replace table stg_secondary_claims as
+select * exclude (is_primary_payer, submission_payer_key), submission_payer_key as payer_key
+from stg_claim_submissions where not is_primary_payer;
+
 create or replace table stg_claims as
 with versions as (
-    select c.*,
+    select c.* exclude (submission_no, is_primary_payer, submission_payer_key, primary_payer_key),
            row_number() over (partition by claim_id
                               order by submission_date desc nulls last, source_file desc, segment_pos desc) as version_rank,
            count(*) over (partition by claim_id) as versions
-    from claims c
-    where claim_id is not null
+    from stg_claim_submissions c
+    where is_primary_payer
 ),
 first_dos as (
     select source_file, claim_pos, min(dos) as first_dos, max(coalesce(dos_end, dos)) as last_dos, count(*) as line_count

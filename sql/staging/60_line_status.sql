@@ -1,9 +1,11 @@
 -- stg_line_status: per final claim line, what the payer did and what the line is worth.
 -- line_value = the 835 allowed when the line was paid; else the expected allowed (fee schedule);
 --              else the practice's median allowed for the code and payer (stg_line_pricing).
--- disposition = at_risk when paid (money received that a finding may take back);
+-- disposition = at_risk when paid (money received that a finding may take back), or adjudicated, not
+--               denied, with an allowed amount (applied to the deductible / coinsurance: the patient owes it);
 --               recoverable when unpaid and the payer's filing deadline has not passed; else lost.
--- Denied (CONTRACT §6): an adjustment with group != PR, reason not in 45/59/253 and amount > 0.
+-- Denied (CONTRACT §6): an adjustment with group != PR, a reason not of class EXPECTED (45, 59, 253, 237 ...)
+-- and amount > 0 (is_denying_adjustment, 30_remits.sql).
 -- A claim-level denial (final CLP status 4 or denying claim-level CAS, no SVC lines; DESIGN §10) denies
 -- every line of the claim: its code is the claim's largest denying claim-level adjustment.
 
@@ -27,6 +29,8 @@ select l.line_key, l.claim_id, l.line_number, l.dos, l.cpt, l.modifiers, l.units
        case when coalesce(r.paid, 0) > 0 and r.remit_allowed > 0 then '835 allowed amount'
             else p.price_basis end as value_basis,
        case when coalesce(r.paid, 0) > 0 then 'at_risk'
+            when r.claim_id is not null and not r.is_reversed and r.denial_code is null and cd.claim_id is null
+                 and coalesce(r.remit_allowed, 0) > 0 then 'at_risk'
             when (select as_of from audit_params) <= l.filing_deadline then 'recoverable'
             else 'lost' end as disposition
 from stg_claim_lines l

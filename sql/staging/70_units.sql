@@ -145,6 +145,8 @@ select x.visit_key, x.cpt, x.minutes, x.full_units, x.remainder, x.units_billed,
                  || x.units_total_time || '; per code: ' || printf('%g', x.minutes) || ' min = ' || x.units_per_code || ')'
        end as method_note,
        coalesce(l.claim_id, d.first_claim_id) as claim_id, l.line_number,
+       -- the claim line whose correction deadline (stg_line_correction, 85_money.sql) applies to the finding
+       coalesce(x.line_key, d.first_line_key) as anchor_line_key,
        coalesce(l.modifiers, '') as modifiers,
        coalesce(l.rendering_npi, d.rendering_npi) as provider_npi,
        coalesce(l.source_file, d.source_file) as source_file,

@@ -18,7 +18,8 @@
 --   unless o_r >= 8 or a_r <= co_de_minimis_pct of (o_r + a_r). Untimed codes: 1 CO unit when
 --   a > co_de_minimis_pct of m. co_units never exceeds the billed units. The code-day is the grain
 --   because CMS bills the CO and non-CO units of one code on separate lines; co_units_billed = units on
---   the code-day's CO lines.
+--   the code-day's CO lines. role_documented = some visit row of the code-day carries provider_role or
+--   ota_minutes (raw export columns); CO_MODIFIER_UNNEEDED judges only such code-days.
 --
 -- stg_line_denial  CONTRACT §6 / DESIGN §5 "Overlaps", §10: whether the final 835 shows the line denied
 --   (stg_line_status.is_denied: a line-level denial adjustment, or a claim-level denial of a final CLP
@@ -63,10 +64,21 @@ code_days as (
            count(*) as lines
     from co_lines group by all
 ),
+-- whether the code-day's visit rows say who furnished the minutes: provider_role or ota_minutes present
+-- (both optional export columns, CONTRACT §4); without them a = 0 means "unknown", not "no OTA"
+role_documentation as (
+    select patient_key, dos, cpt,
+           bool_or(nullif(trim(coalesce(provider_role, '')), '') is not null or ota_minutes is not null) as role_documented
+    from stg_visit_lines
+    where patient_key is not null and dos is not null
+    group by all
+),
 documented as (
-    select c.*, v.minutes::double as m, least(coalesce(v.ota_minutes, 0), v.minutes)::double as a
+    select c.*, v.minutes::double as m, least(coalesce(v.ota_minutes, 0), v.minutes)::double as a,
+           coalesce(r.role_documented, false) as role_documented
     from code_days c
     join stg_visit_codes v using (patient_key, dos, cpt)
+    left join role_documentation r using (patient_key, dos, cpt)
     where v.minutes > 0
 ),
 whole_units as (
@@ -91,7 +103,7 @@ co_required as (
 )
 select l.line_key, l.patient_key, l.dos, l.cpt, l.has_co, l.whole_units as line_units,
        d.is_timed, d.m as minutes, d.a as ota_minutes, d.o as ot_minutes, d.units as code_day_units, d.lines as code_day_lines,
-       d.co_units_billed, least(d.co_units_needed, d.units)::integer as co_units
+       d.co_units_billed, least(d.co_units_needed, d.units)::integer as co_units, d.role_documented
 from co_lines l
 join co_required d using (patient_key, dos, cpt);
 

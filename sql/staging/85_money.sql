@@ -5,6 +5,7 @@
 --   stg_unpaid_claims       claims with no final remittance (or reversed with no correction) 45+ days after submission
 --   stg_unbilled_codes      documented code-days of patient-days with no claim line, priced through the engine
 --   stg_unbilled_visits     one row per unbilled patient-day: visit value and filing deadline
+--   stg_line_correction     per claim line: the deadline to correct a filed line (correction_deadline)
 -- Amounts are dollars (DECIMAL(12,2)); dates are DATE; "as of" is audit_params.as_of.
 
 -- Days after the remittance's payment date that a denial (or an underpayment) can still be recovered
@@ -79,17 +80,34 @@ all_denials as (
     select * from line_denials union all by name select * from claim_denials
 ),
 windowed as (
-    select *, recovery_window_days(payer_class, denial_class, appeal_days) as window_days
-    from all_denials
+    select a.*, recovery_window_days(a.payer_class, a.denial_class, a.appeal_days) as window_days,
+           -- RULEBOOK §10: a Medicare MA130 denial (unprocessable, no appeal rights) is fixed by a new claim,
+           -- which counts against timely filing: its window also ends at the line's filing deadline
+           a.payer_class = 'medicare'
+               and list_contains(string_split(upper(replace(coalesce(a.remark_codes, ''), ' ', '')), ';'), 'MA130')
+               as is_unprocessable,
+           l.filing_deadline as line_filing_deadline
+    from all_denials a
+    left join stg_claim_lines l using (line_key)
+),
+windows as (
+    select *,
+           case when is_unprocessable then least(payment_date + window_days, line_filing_deadline)
+                else payment_date + window_days end as window_end,
+           recovery_window_name(payer_class, denial_class) as window_name,
+           -- how the window is named in a finding's detail ("the <window_text> ends/ended <date>")
+           case when is_unprocessable and line_filing_deadline < payment_date + window_days
+                then 'timely filing limit for the required new claim (RARC MA130: unprocessable, no appeal rights)'
+                else recovery_window_name(payer_class, denial_class) || ' (' || window_days || ' days)' end
+               as window_text
+    from windowed
 )
 select *,
-       payment_date + window_days as window_end,
-       recovery_window_name(payer_class, denial_class) as window_name,
        -- a FIX/APPEAL denial whose remittance has no payment date (BPR16) cannot be timed: kept recoverable
        denial_class in ('FIX', 'APPEAL')
-           and coalesce(payment_date + window_days >= (select as_of from audit_params), true) as is_recoverable,
+           and coalesce(window_end >= (select as_of from audit_params), true) as is_recoverable,
        round(coalesce(amount, 0), 2)::decimal(12,2) as amount_usd
-from windowed;
+from windows;
 
 -- Unpaid claims --------------------------------------------------------------------------------------
 -- No final remittance, or a final reversal (CLP02 = 22) with no correction after it, and submitted at
@@ -101,7 +119,9 @@ with unanswered as (
            case when f.claim_id is null then 'no remittance'
                 else 'reversed (CLP02 22) on ' || strftime(f.payment_date, '%Y-%m-%d') || ' with no correction' end
                as unpaid_reason,
-           date_diff('day', c.submission_date, (select as_of from audit_params)) as days_since_submission
+           date_diff('day', c.submission_date, (select as_of from audit_params)) as days_since_submission,
+           -- RULEBOOK §9 compares the FIRST submission with the filing limit (later versions are resubmissions)
+           (select min(r.submission_date) from claims r where r.claim_id = c.claim_id) as first_submission_date
     from stg_claims c
     left join stg_remit_claims_final f using (claim_id)
     where not c.is_void and (f.claim_id is null or f.is_reversed)
@@ -111,7 +131,8 @@ claim_value as (
            string_agg(distinct value_basis, '; ') as value_basis
     from stg_line_status group by claim_id
 )
-select u.*, patient_ref_of(u.patient_key) as patient_ref, v.lines, v.value_basis,
+select u.*, u.first_submission_date <= u.filing_deadline as filed_timely,
+       patient_ref_of(u.patient_key) as patient_ref, v.lines, v.value_basis,
        round(coalesce(v.claim_value, 0), 2)::decimal(12,2) as amount_usd
 from unanswered u
 left join claim_value v using (claim_id)
@@ -192,3 +213,23 @@ select patient_key, dos, patient_ref_of(patient_key) as patient_ref,
        min(provider_npi) as provider_npi, min(source_file) as source_file
 from priced
 group by patient_key, dos;
+
+-- Correction deadline of a filed line --------------------------------------------------------------------
+-- For findings on lines of claims that were filed and adjudicated (UNITS_UNDERBILLED, UNITS_MISALLOCATED,
+-- CO_MODIFIER_UNNEEDED) the fix is a corrected claim / reopening of the adjudicated claim, not an initial
+-- filing: Medicare (payer_class medicare) = first payment date + medicare_reopening_days (42 CFR 405.980);
+-- other payers = the later of the filing deadline and the final payment date + the payer's appeal_days.
+-- Claims with no final remittance (or reversed with no correction), or no payment date: the filing deadline.
+create or replace table stg_line_correction as
+select l.line_key, l.claim_id, l.filing_deadline, f.first_payment_date, f.payment_date,
+       f.claim_id is not null and not f.is_reversed and f.payment_date is not null as adjudicated,
+       case when f.claim_id is null or f.is_reversed or f.payment_date is null then l.filing_deadline
+            when l.payer_class = 'medicare'
+                 then f.first_payment_date + setting_num('medicare_reopening_days')::integer
+            else greatest(l.filing_deadline, f.payment_date + l.appeal_days::integer) end as correction_deadline,
+       case when f.claim_id is null or f.is_reversed or f.payment_date is null then 'filing deadline'
+            when l.payer_class = 'medicare' then 'Medicare reopening window'
+            when l.filing_deadline >= f.payment_date + l.appeal_days::integer then 'filing deadline'
+            else 'payer corrected-claim window' end as correction_basis
+from stg_claim_lines l
+left join stg_remit_claims_final f using (claim_id);
