@@ -17,7 +17,17 @@ from .playbook import play
 from .prioritize import period_days
 
 CENT = Decimal("0.01")
-CONTRACTUAL = ("45", "59", "253")  # CONTRACT §6: not a denial
+CONTRACTUAL = ("45", "59", "253")  # CONTRACT §6: not a denial (fallback when the seeds are not loaded)
+
+
+def expected_carcs(con) -> tuple:
+    """CARCs that are normal adjustments, not denials: the EXPECTED class of the carc_classes seed
+    (45, 59, 253, MIPS 237, ...) when the check stage loaded it, else CONTRACT §6's three."""
+    if _has(con, "seed_carc_classes", {"reason_code", "class"}):
+        codes = [r[0] for r in con.execute("select reason_code from seed_carc_classes where class = 'EXPECTED'").fetchall()]
+        if codes:
+            return tuple(sorted(set(codes) | set(CONTRACTUAL)))
+    return CONTRACTUAL
 THERAPIST_GROUPS = {
     "Units": ("UNITS_UNDERBILLED", "UNITS_OVERBILLED", "UNITS_MISALLOCATED", "UNTIMED_MULTIPLE_UNITS"),
     "Modifiers": ("GO_MISSING", "DISCIPLINE_MODIFIER_WRONG", "KX_MISSING", "CO_MODIFIER_MISSING",
@@ -316,7 +326,7 @@ def prepare(con) -> None:
               on c.claim_id = l.claim_id and c.source_file = l.source_file and c.segment_pos = l.claim_pos;
         create or replace temp table _rpt_denial_adj as
             select * from remit_adjustments
-            where coalesce(group_code, '') <> 'PR' and reason_code not in {CONTRACTUAL} and amount > 0;
+            where coalesce(group_code, '') <> 'PR' and reason_code not in {expected_carcs(con)} and amount > 0;
         create or replace temp table _rpt_line_agg as
             select date_trunc('month', dos) as m, npi,
                    sum(charge) filter (where dos is not null) as charges, count(*) as n_lines
@@ -341,7 +351,7 @@ def kpis(con) -> dict:
     lines, denied, charge, denied_usd, paid, pr, contractual = con.execute(f"""
         with contr as (
             select source_file, claim_pos, sum(amount) as amt from remit_adjustments
-            where reason_code in {CONTRACTUAL} and coalesce(group_code, '') <> 'PR' group by all
+            where reason_code in {expected_carcs(con)} and coalesce(group_code, '') <> 'PR' group by all
         ), claim_adj as (
             select source_file, claim_pos, sum(amount) as amt from _rpt_denial_adj
             where level = 'claim' group by all

@@ -45,7 +45,7 @@ KPI_DEFINITIONS = [
     ("Days claim → payment", "Average of the first 835 payment date (BPR16) with a payment > 0 − the first "
      "submission date of the claim."),
     ("Net collection rate", "(Payer paid + patient responsibility) ÷ (charges − contractual adjustments "
-     "CARC 45, 59, 253) over the final remittances. Patient balances count as collected because 835 files do "
+     "of the EXPECTED class: CARC 45, 59, 253 and the other normal adjustments of the carc_classes seed) over the final remittances. Patient balances count as collected because 835 files do "
      "not show patient payments; denials lower the rate."),
 ]
 
