@@ -30,6 +30,8 @@ for _c in b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz":
 _LEAD_JUNK = ~_ALNUM                # a segment id starts with a letter or digit: strip anything before it
 _LEAD_JUNK[0] = False
 _MAX_TRIM = 256                     # never loop more than this over leading/trailing junk
+_LEAD_JUNK_U8 = _LEAD_JUNK[1:].copy()  # the same, indexed by the byte itself
+_WS_U8 = _WS[1:].copy()
 
 
 class X12FormatError(ValueError):
@@ -382,14 +384,14 @@ def _trim(arr: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> None:
     for _ in range(_MAX_TRIM):
         if not len(act):
             break
-        act = act[_LEAD_JUNK[arr[starts[act]].astype(np.int16) + 1]]
+        act = act[_LEAD_JUNK_U8[arr[starts[act]]]]
         starts[act] += 1
         act = act[starts[act] < ends[act]]
     act = np.flatnonzero(starts < ends)
     for _ in range(_MAX_TRIM):
         if not len(act):
             break
-        act = act[_WS[arr[ends[act] - 1].astype(np.int16) + 1]]
+        act = act[_WS_U8[arr[ends[act] - 1]]]
         ends[act] -= 1
         act = act[starts[act] < ends[act]]
 
@@ -424,8 +426,11 @@ def _codes(arr: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.nd
         near_end = base != b                     # the last bytes of the buffer: shift them into place
         if near_end.any():
             w[near_end] >>= (8 * (base[near_end] - b[near_end])).astype(np.uint32)
-        avail = np.minimum(ends - base, 4)
-        w = (w & _KEEP[avail]) | _FILL[avail]
+        avail = ends - base
+        cut = np.flatnonzero(avail < 4)           # segment (or element) ends within these 4 bytes
+        if len(cut):
+            a = np.maximum(avail[cut], 0)
+            w[cut] = (w[cut] & _KEEP[a]) | _FILL[a]
         return w.view(np.uint8).reshape(n, 4)
 
     c = four(starts)

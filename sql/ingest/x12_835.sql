@@ -48,6 +48,15 @@ from x12_tx835;
 
 -- @insert remit_claims
 insert into remit_claims by name
+with tx as (   -- the transaction's values, computed once per transaction, not once per claim
+    select st_pos,
+           x12_date(x12_el(bpr, 16))                             as payment_date,
+           x12_el(trn, 2)                                        as trace_number,
+           x12_el(n1_pr, 2)                                      as payer_name,
+           coalesce(nullif(x12_el(n1_pr, 4), ''), nullif(x12_el(ref_2u, 2), ''), nullif(x12_el(trn, 3), ''))
+                                                                 as payer_id
+    from x12_tx835
+)
 select
     x12_el(c.clp, 1)                                             as claim_id,
     x12_el(c.clp, 2)                                             as status_code,       -- 22 = reversal, kept
@@ -69,15 +78,14 @@ select
     x12_date(x12_el(c.dtm_232, 2))                               as statement_from,
     x12_date(x12_el(c.dtm_233, 2))                               as statement_to,
     x12_date(x12_el(c.dtm_050, 2))                               as received_date,
-    x12_date(x12_el(t.bpr, 16))                                  as payment_date,
-    x12_el(t.trn, 2)                                             as trace_number,
-    x12_el(t.n1_pr, 2)                                           as payer_name,
-    coalesce(nullif(x12_el(t.n1_pr, 4), ''), nullif(x12_el(t.ref_2u, 2), ''), nullif(x12_el(t.trn, 3), ''))
-                                                                 as payer_id,
+    t.payment_date                                               as payment_date,
+    t.trace_number                                               as trace_number,
+    t.payer_name                                                 as payer_name,
+    t.payer_id                                                   as payer_id,
     x12_file(c.clp_pos)                                          as source_file,
     x12_pos(c.clp_pos)                                           as segment_pos
 from x12_clp c
-left join x12_tx835 t on t.st_pos = c.st_pos;
+left join tx t on t.st_pos = c.st_pos;
 
 -- @problems remit_claims
 with candidates as materialized (
@@ -109,9 +117,12 @@ remarks as (
     select svc_pos, string_agg(x12_el(lq, 2), ';' order by pos) as remark_codes
     from x12_lq
     group by svc_pos
+),
+claim_ids as (   -- CLP01 split once per claim, not once per line
+    select clp_pos, x12_el(clp, 1) as claim_id from x12_clp
 )
 select
-    x12_el(c.clp, 1)                                             as claim_id,
+    c.claim_id                                                   as claim_id,
     x12_pos(s.clp_pos)                                           as claim_pos,
     s.proc[1]                                                    as proc_qualifier,
     s.proc[2]                                                    as cpt,
@@ -136,7 +147,7 @@ select
     x12_file(s.svc_pos)                                          as source_file,
     x12_pos(s.svc_pos)                                           as segment_pos
 from svc s
-left join x12_clp c on c.clp_pos = s.clp_pos
+left join claim_ids c on c.clp_pos = s.clp_pos
 left join remarks r on r.svc_pos = s.svc_pos;
 
 -- @problems remit_lines
@@ -169,9 +180,12 @@ triples as (
            e[3 * i] as reason_code, e[3 * i + 1] as amount_text, e[3 * i + 2] as quantity_text
     from (select *, unnest(x12_cas_indexes(e)) as i from cas)
     where x12_cas_keep(e, i)
+),
+claim_ids as (   -- CLP01 split once per claim, not once per adjustment
+    select clp_pos, x12_el(clp, 1) as claim_id from x12_clp
 )
 select
-    x12_el(c.clp, 1)                                             as claim_id,
+    c.claim_id                                                   as claim_id,
     x12_pos(nullif(t.clp_pos, 0))                                as claim_pos,
     x12_pos(nullif(t.svc_pos, 0))                                as line_pos,
     case when t.svc_pos > 0 then 'line' else 'claim' end        as level,
@@ -183,7 +197,7 @@ select
     x12_file(t.cas_pos)                                          as source_file,
     x12_pos(t.cas_pos)                                           as segment_pos
 from triples t
-left join x12_clp c on c.clp_pos = t.clp_pos;
+left join claim_ids c on c.clp_pos = t.clp_pos;
 
 -- @problems remit_adjustments
 with candidates as materialized (

@@ -61,6 +61,23 @@ asof left join (select st_pos, hl_pos from hl where level = '20') p
 
 -- @insert claims
 insert into claims by name
+with tx as (   -- the transaction's values, computed once per transaction, not once per claim
+    select st_pos,
+           x12_date(x12_el(bht, 4))                              as submission_date,
+           x12_el(isa, 13)                                       as interchange_control,
+           x12_el(st, 2)                                         as st_control
+    from x12_tx837
+),
+billing as (   -- the billing provider's values, computed once per billing provider HL
+    select h.hl_pos,
+           x12_el(h.nm1_85, 9)                                   as billing_npi,
+           case when x12_el(h.nm1_85, 2) = '1' and coalesce(x12_el(h.nm1_85, 4), '') <> ''
+                then x12_el(h.nm1_85, 3) || ', ' || x12_el(h.nm1_85, 4)
+                else x12_el(h.nm1_85, 3) end                     as billing_name,
+           x12_el(h.n4_85, 3)                                    as billing_zip
+    from x12_hl h
+    where h.hl_pos in (select billing_hl from x12_claim_hl)
+)
 select
     x12_el(c.clm, 1)                                             as claim_id,
     x12_amount(x12_el(c.clm, 2))                                 as total_charge,
@@ -68,11 +85,9 @@ select
     x12_part(x12_el(c.clm, 5), 3)                                as frequency_code,
     x12_el(c.ref_g1, 2)                                          as prior_auth,
     x12_el(c.ref_f8, 2)                                          as payer_claim_ref,
-    x12_el(b.nm1_85, 9)                                          as billing_npi,
-    case when x12_el(b.nm1_85, 2) = '1' and coalesce(x12_el(b.nm1_85, 4), '') <> ''
-         then x12_el(b.nm1_85, 3) || ', ' || x12_el(b.nm1_85, 4)
-         else x12_el(b.nm1_85, 3) end                            as billing_name,
-    x12_el(b.n4_85, 3)                                           as billing_zip,
+    b.billing_npi                                                as billing_npi,
+    b.billing_name                                               as billing_name,
+    b.billing_zip                                                as billing_zip,
     x12_el(s.nm1_il, 9)                                          as subscriber_member_id,
     x12_el(s.nm1_il, 3)                                          as subscriber_last,
     x12_el(s.nm1_il, 4)                                          as subscriber_first,
@@ -90,17 +105,17 @@ select
     x12_el(c.nm1_82, 9)                                          as rendering_npi,
     coalesce(x12_el(c.nm1_dn, 9), x12_el(c.nm1_p3, 9))           as referring_npi,
     x12_diagnoses(c.his)                                         as diagnosis_codes,
-    x12_date(x12_el(t.bht, 4))                                   as submission_date,
-    x12_el(t.isa, 13)                                            as interchange_control,
-    x12_el(t.st, 2)                                              as st_control,
+    t.submission_date                                            as submission_date,
+    t.interchange_control                                        as interchange_control,
+    t.st_control                                                 as st_control,
     x12_file(c.clm_pos)                                          as source_file,
     x12_pos(c.clm_pos)                                           as segment_pos
 from x12_clm c
 left join x12_claim_hl h on h.clm_pos = c.clm_pos
-left join x12_hl b on b.hl_pos = h.billing_hl
+left join billing b on b.hl_pos = h.billing_hl
 left join x12_hl s on s.hl_pos = h.subscriber_hl
 left join x12_hl p on p.hl_pos = h.patient_hl
-left join x12_tx837 t on t.st_pos = c.st_pos;
+left join tx t on t.st_pos = c.st_pos;
 
 -- @problems claims
 -- (candidates: claims whose CLM02, or whose transaction's BHT04, or whose subscriber's / patient's DMG
@@ -136,9 +151,12 @@ insert into claim_lines by name
 with sv1 as (
     select l.*, x12_composite(x12_el(l.sv1, 1)) as proc     -- SV101: HC:97530:GO:KX
     from x12_sv1 l
+),
+claim_ids as (   -- CLM01 split once per claim, not once per line
+    select clm_pos, x12_el(clm, 1) as claim_id from x12_clm
 )
 select
-    x12_el(c.clm, 1)                                             as claim_id,
+    c.claim_id                                                   as claim_id,
     try_cast(x12_el(l.lx, 1) as integer)                         as line_number,
     l.proc[1]                                                    as proc_qualifier,
     l.proc[2]                                                    as cpt,
@@ -160,7 +178,7 @@ select
     x12_pos(l.sv1_pos)                                           as segment_pos,
     x12_pos(l.clm_pos)                                           as claim_pos
 from sv1 l
-left join x12_clm c on c.clm_pos = l.clm_pos;
+left join claim_ids c on c.clm_pos = l.clm_pos;
 
 -- @problems claim_lines
 with candidates as materialized (
