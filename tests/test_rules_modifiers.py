@@ -104,7 +104,7 @@ def test_go_missing_unpaid_line_past_filing_is_lost():
     p.claim("C1", "2024-01-08", [("97530", "", 1)])
     p.claim("C2", "2025-03-04", [("97530", "GO", 1)])          # fixes the fee-schedule year: 2024 has no RVUs
     got = rows(p.run(as_of="2025-03-04", rules=["GO_MISSING"]), "GO_MISSING")
-    assert [(r["claim_id"], r["amount_kind"], r["fix_by"]) for r in got] == [("C1", "lost", dt.date(2025, 1, 7))]
+    assert [(r["claim_id"], r["amount_kind"], r["fix_by"]) for r in got] == [("C1", "lost", dt.date(2025, 1, 8))]   # one calendar year (2024 is a leap year)
     assert "no dollar estimate" in got[0]["detail"]
 
 

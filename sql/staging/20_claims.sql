@@ -38,6 +38,11 @@ create or replace table stg_secondary_claims as
 select * exclude (is_primary_payer, submission_payer_key), submission_payer_key as payer_key
 from stg_claim_submissions where not is_primary_payer;
 
+-- Filing deadline: a limit of 365 days (Medicare: "1 calendar year after the DOS", RULEBOOK §9) is one
+-- calendar year, so leap years count right; other limits are days.
+create or replace macro filing_deadline_of(d, days) as
+    case when days % 365 = 0 then (d + to_years((days // 365)::integer))::date else d + days::integer end;
+
 create or replace table stg_claims as
 with versions as (
     select c.* exclude (submission_no, is_primary_payer, submission_payer_key, primary_payer_key),
@@ -61,7 +66,7 @@ select v.claim_id, v.total_charge, v.place_of_service, v.frequency_code, v.prior
        p.payer_key, p.payer_display, p.payer_class, p.unit_method, p.timely_filing_days, p.requires_auth,
        p.fee_pct_of_medicare, p.requires_discipline_mod, p.appeal_days, p.follows_medicare_rules,
        f.first_dos, f.last_dos, coalesce(f.line_count, 0) as line_count,
-       f.first_dos + p.timely_filing_days::integer as filing_deadline
+       filing_deadline_of(f.first_dos, p.timely_filing_days) as filing_deadline
 from versions v
 left join stg_payers p on p.payer_name = coalesce(v.payer_name, '') and p.payer_id = coalesce(v.payer_id, '')
 left join first_dos f on f.source_file = v.source_file and f.claim_pos = v.segment_pos
@@ -101,7 +106,7 @@ select l.claim_id, l.line_number, l.claim_id || '#' || l.line_number as line_key
        l.payer_name, l.payer_id, l.payer_key, l.payer_display, l.payer_class, l.unit_method, l.timely_filing_days,
        l.requires_auth, l.fee_pct_of_medicare, l.requires_discipline_mod, l.appeal_days, l.follows_medicare_rules,
        l.submission_date, l.first_dos, l.claim_filing_deadline,
-       l.dos + l.timely_filing_days::integer as filing_deadline,
+       filing_deadline_of(l.dos, l.timely_filing_days) as filing_deadline,
        l.patient_key || '|' || strftime(l.dos, '%Y-%m-%d') || '|' || coalesce(l.billing_npi, '') as visit_key,
        l.source_file, l.segment_pos
 from lines l
