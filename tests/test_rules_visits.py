@@ -357,7 +357,7 @@ AUTH_DAYS = ["2025-02-24"] + [str(x) for x in every("2025-03-03", 11)] + ["2025-
 
 @lru_cache(maxsize=1)
 def auth_findings():
-    p = MiniPractice(payer="bcbs")
+    p = MiniPractice(payer="bcbs").configure_payer("bcbs", requires_auth=True)   # HMO Blue panel
     treat(p, 1, AUTH_DAYS)
     paid(p, 1, "2025-05-12", 50.00)
     p.auth("A1", "2025-03-01", "2025-06-30", visits=10, patient_id="MRN1")
@@ -390,8 +390,19 @@ def test_auth_exceeded(who, dos, expected):
         assert rows[cid(who, dos)] == hit(who, dos, *expected)
 
 
-def test_auth_exceeded_needs_the_authorizations_export():
+def test_bcbsma_needs_authorization_only_when_configured():
+    """RULEBOOK §9: BCBSMA HMO/POS members need authorization, PPO members do not; the directory cannot
+    tell them apart, so the practice says so in practice.toml."""
     p = MiniPractice(payer="bcbs")
+    treat(p, 1, ["2025-03-03"])
+    p.auth("X9", "2025-01-01", "2025-12-31", visits=5, patient_id="MRN9")
+    assert p.run(as_of="2025-06-30", rules=["AUTH_EXCEEDED"]).empty
+    p.configure_payer("bcbs", requires_auth=True)
+    assert len(p.run(as_of="2025-06-30", rules=["AUTH_EXCEEDED"])) == 1
+
+
+def test_auth_exceeded_needs_the_authorizations_export():
+    p = MiniPractice(payer="bcbs").configure_payer("bcbs", requires_auth=True)
     treat(p, 1, ["2025-03-03"])
     assert p.run(as_of="2025-06-30", rules=["AUTH_EXCEEDED"]).empty           # no authorizations export
     p.auth("X9", "2025-01-01", "2025-12-31", visits=5, patient_id="MRN9")       # export loaded (another patient)

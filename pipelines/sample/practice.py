@@ -45,6 +45,9 @@ PAYER_SPECS = [
     ("uhc", "UnitedHealthcare", "87726", "CI", "B", "B", False),
 ]
 UNIT_METHOD_CONFIG = {"medicare_ngs": "total_time", "bcbsma_medicare_adv": "total_time", "aetna": "per_code"}
+# The practice's BCBSMA members are HMO Blue: authorization required (the directory default is false,
+# since PPO members need none; RULEBOOK §9). Written into the sample's practice.toml.
+AUTH_CONFIG = {"bcbsma": True}
 
 
 def payers() -> dict[str, Payer]:
@@ -54,7 +57,7 @@ def payers() -> dict[str, Payer]:
         r = d[key]
         out[key] = Payer(key=key, name=name, payer_id=pid, payer_class=r["payer_class"],
                          unit_method=UNIT_METHOD_CONFIG.get(key), timely_filing_days=int(r["timely_filing_days"]),
-                         requires_auth=r["requires_auth"] == "true", fee_pct=Decimal(r["fee_pct_of_medicare"]),
+                         requires_auth=AUTH_CONFIG.get(key, r["requires_auth"] == "true"), fee_pct=Decimal(r["fee_pct_of_medicare"]),
                          appeal_days=int(r["appeal_days"]), follows_medicare=r["follows_medicare_rules"] == "true")
     return out
 
