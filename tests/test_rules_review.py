@@ -218,3 +218,22 @@ def test_minutes_missing_only_judges_days_inside_the_visits_export_period():
     p.claim("C4", "2025-03-18", [("97530", "GO", 2)]); p.visit("2025-03-18", "97530", minutes=30)
     p.run(as_of="2025-04-30", rules=["MINUTES_MISSING"])
     assert rows(p) == {("MINUTES_MISSING", "C3", d("2025-03-11"), "97530", money("66.25"), "recoverable", d("2026-03-11"))}
+
+
+def test_tmr_exposure_does_not_double_count_lines_already_kx_missing():
+    """RULEBOOK §4(a)/(c): lines above $3,000 without KX are KX_MISSING findings; TMR_THRESHOLD's exposure
+    counts only the other lines, so the compliance-exposure headline holds each dollar once."""
+    import datetime as dt
+    from builders import MiniPractice
+    p = MiniPractice()
+    start = dt.date(2025, 1, 6)
+    for i in range(27):                         # 97530 x4 = 39.13 + 3 x 27.12 = $120.49 a visit (locality 01)
+        mods = "GO" if i < 20 or i >= 25 else "GO;KX"   # KX on visits 21-25; visits 26 and 27 lack it
+        p.claim(f"C{i + 1:02d}", start + dt.timedelta(days=7 * i), [("97530", mods, 4)])
+    f = p.run(as_of="2025-09-30", rules=["KX_MISSING", "TMR_THRESHOLD"])
+    kx = f[f.rule_id == "KX_MISSING"]
+    tmr = f[f.rule_id == "TMR_THRESHOLD"]
+    assert sorted(kx.claim_id) == ["C26", "C27"]
+    assert list(tmr.claim_id) == ["C25"]                       # 24 x 120.49 = 2,891.76; 25 x = 3,012.25
+    assert float(tmr.amount_usd.iloc[0]) == 120.49             # only C25 (with KX); C26/C27 are under KX_MISSING
+    assert "2 line(s) without KX are counted under KX_MISSING" in tmr.detail.iloc[0]

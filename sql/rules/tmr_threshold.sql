@@ -6,7 +6,8 @@
 --   follow Medicare rules. Grain: one finding per beneficiary and year, on the claim and DOS of the line
 --   whose running total first passes the amount; cpt empty.
 -- amount_usd: the sum of the expected allowed of the crossing line and of every later GO line that year
---   (the services exposed to review).
+--   (the services exposed to review), except lines billed without KX/GA/GY/GZ: those are KX_MISSING
+--   findings already, and counting them here too would double the compliance exposure.
 -- amount_kind: at_risk (paid or payable, may be recouped on review). fix_by: empty (nothing to correct;
 --   keep documentation review-ready).
 with ot_lines as (
@@ -19,10 +20,14 @@ crossing as (
     qualify row_number() over (partition by patient_key, year order by line_seq) = 1
 ),
 exposed as (
-    select c.patient_key, c.year, sum(o.ot_amount)::decimal(12,2) as exposed_amount, count(*) as exposed_lines,
-           string_agg(distinct o.price_basis, '; ') as price_basis
+    select c.patient_key, c.year,
+           coalesce(sum(o.ot_amount) filter (where m.has_kx or m.has_liability_mod), 0)::decimal(12,2) as exposed_amount,
+           count(*) filter (where m.has_kx or m.has_liability_mod) as exposed_lines,
+           count(*) filter (where not (m.has_kx or m.has_liability_mod)) as kx_missing_lines,
+           coalesce(string_agg(distinct o.price_basis, '; '), 'no price') as price_basis
     from crossing c
     join ot_lines o on o.patient_key = c.patient_key and o.year = c.year and o.line_seq >= c.crossing_seq
+    join stg_claim_lines m on m.line_key = o.line_key
     group by all
 )
 select 'TMR_THRESHOLD' as rule_id, null as category, null as severity,
@@ -33,7 +38,9 @@ select 'TMR_THRESHOLD' as rule_id, null as category, null as severity,
        printf('%.2f', c.running_before) || ' to $' || printf('%.2f', c.running_total) || ' on this date (' || l.cpt ||
        '), passing the $' || printf('%.2f', c.tmr_amount) || ' targeted-medical-review amount; the ' ||
        e.exposed_lines || ' OT line(s) from here to year end are expected at $' || printf('%.2f', e.exposed_amount) ||
-       ' (' || e.price_basis || ') and may be selected for review.' as detail,
+       ' (' || e.price_basis || ') and may be selected for review' ||
+       case when e.kx_missing_lines > 0 then '; ' || e.kx_missing_lines || ' line(s) without KX are counted under KX_MISSING'
+            else '' end || '.' as detail,
        l.source_file, l.rendering_npi as provider_npi
 from crossing c
 join exposed e using (patient_key, year)
