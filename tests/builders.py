@@ -64,8 +64,9 @@ class MiniPractice:
         return self._pos
 
     def claim(self, claim_id: str, dos, lines, payer: str | None = None, member_id: str | None = None,
-              submitted=None, frequency: str = "1"):
-        """lines: (cpt, 'MOD;MOD', units[, charge])."""
+              submitted=None, frequency: str = "1", payer_claim_ref: str | None = None):
+        """lines: (cpt, 'MOD;MOD', units[, charge]). payer_claim_ref: 2300 REF*F8 (the payer's claim control
+        number of the claim a replacement, frequency 7, or void, frequency 8, replaces)."""
         name, pid = PAYERS[payer or self.payer]
         pos = self._next()
         dos = d(dos)
@@ -76,7 +77,8 @@ class MiniPractice:
             subscriber_last="DOE", subscriber_first="JANE", subscriber_dob=dt.date(1950, 1, 2),
             patient_last="DOE", patient_first="JANE", patient_dob=dt.date(1950, 1, 2), patient_is_subscriber=True,
             payer_name=name, payer_id=pid, rendering_npi=self.rendering_npi,
-            submission_date=d(submitted) or dos + dt.timedelta(days=5), source_file="test.837", segment_pos=pos))
+            submission_date=d(submitted) or dos + dt.timedelta(days=5), source_file="test.837", segment_pos=pos,
+            payer_claim_ref=payer_claim_ref))
         for i, ln in enumerate(lines, start=1):
             mods = ln[1].split(";") if ln[1] else []
             self.lines.append(dict(

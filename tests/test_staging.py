@@ -219,3 +219,99 @@ def test_a_future_booked_visit_does_not_move_the_as_of_date():
     p2.visit("2025-05-28", "97530", minutes=30)
     p2.run(as_of=None, rules=[])
     assert p2.con.execute("select as_of from audit_params").fetchone() == (d("2025-05-28"),)
+
+
+# Replacements / voids under a new claim number (REF*F8) and CO-18 duplicate submissions ----------------
+def claim_flags(p: MiniPractice, claim_id: str):
+    return p.con.execute("select is_void, is_superseded, superseded_by from stg_claims where claim_id = ?",
+                         [claim_id]).fetchone()
+
+
+def staged_line_keys(p: MiniPractice):
+    return [r[0] for r in p.con.execute("select line_key from stg_claim_lines order by line_key").fetchall()]
+
+
+def masshealth_replaced(replacement_units: int) -> MiniPractice:
+    """C1 billed 1 unit, paid; replaced by C1R (frequency 7, REF*F8 = C1's payer claim id PC1)."""
+    p = MiniPractice(payer="masshealth", member_id="100200300400")
+    p.claim("C1", "2025-03-04", [("97530", "GO", 1)], submitted="2025-03-06")
+    p.visit("2025-03-04", "97530", minutes=30)
+    p.remit("C1", "2025-03-20", [("97530", "GO", 27.39, 27.39, [("CO", "45", 72.61)])])
+    p.claim("C1R", "2025-03-04", [("97530", "GO", replacement_units)], submitted="2025-04-01", frequency="7",
+            payer_claim_ref="PC1")
+    paid = 27.39 * replacement_units
+    p.remit("C1R", "2025-04-15", [("97530", "GO", paid, paid, [("CO", "45", 200 - paid)])])
+    return p
+
+
+def test_a_replacement_under_a_new_claim_number_supersedes_the_original():
+    p = masshealth_replaced(2)
+    f = p.run(as_of="2025-04-30")
+    assert claim_flags(p, "C1") == (False, True, "C1R")
+    assert claim_flags(p, "C1R") == (False, False, None)
+    assert staged_line_keys(p) == ["C1R#1"]
+    assert f.empty                                            # was UNITS_OVERBILLED "3 billed vs 2"
+
+
+def test_a_wrong_replacement_under_a_new_claim_number_keeps_its_own_finding():
+    p = masshealth_replaced(3)                                # 30 min support 2 units; the replacement bills 3
+    f = p.run(as_of="2025-04-30")
+    assert list(zip(f.rule_id, f.claim_id, f.units_billed, f.units_expected)) == [
+        ("UNITS_OVERBILLED", "C1R", 3.0, 2.0)]               # not 4 (C1's unit is no longer counted)
+
+
+def test_a_void_under_a_new_claim_number_removes_the_original():
+    p = MiniPractice(payer="masshealth", member_id="100200300400")
+    p.claim("C1", "2025-03-04", [("97530", "GO", 4)], submitted="2025-03-06")   # never answered
+    p.claim("C1V", "2025-03-04", [("97530", "GO", 4)], submitted="2025-03-10", frequency="8",
+            payer_claim_ref="C1")                          # REF*F8 = the original's claim id
+    f = p.run(as_of="2025-06-30", rules=["UNITS_OVERBILLED", "CLAIM_UNPAID", "TIMELY_FILING_RISK"])
+    assert claim_flags(p, "C1") == (False, True, "C1V")
+    assert claim_flags(p, "C1V") == (True, False, None)
+    assert staged_line_keys(p) == []
+    assert f.empty                                            # was CLAIM_UNPAID C1
+    # a frequency-7 claim naming another payer's claim, or an earlier claim, supersedes nothing
+    q = MiniPractice(payer="masshealth", member_id="100200300400")
+    q.claim("C1", "2025-03-04", [("97530", "GO", 1)], submitted="2025-03-06")
+    q.claim("C2", "2025-03-11", [("97530", "GO", 1)], submitted="2025-03-12", frequency="7",
+            payer_claim_ref="C1", payer="bcbs")
+    q.claim("C3", "2025-03-18", [("97530", "GO", 1)], submitted="2025-03-01", frequency="7", payer_claim_ref="C1")
+    q.run(as_of="2025-06-30", rules=[])
+    assert staged_line_keys(q) == ["C1#1", "C2#1", "C3#1"]
+
+
+def medicare_duplicate(with_original: bool = True) -> MiniPractice:
+    """C1 (eval + 97530 x2) paid by Medicare; C2, the same service under another claim number, denied CO-18."""
+    p = MiniPractice()
+    p.plan("2025-03-01", "2025-05-01", signed="2025-03-05")
+    p.visit("2025-03-04", "97530", minutes=30)
+    p.visit("2025-03-04", "97166", minutes=45, note_type="eval")
+    if with_original:
+        p.claim("C1", "2025-03-04", [("97166", "GO", 1), ("97530", "GO", 2)])
+        p.remit("C1", "2025-03-20", [
+            ("97166", "GO", 88.03, 112.30, [("CO", "45", 87.70), ("PR", "2", 22.46), ("CO", "253", 1.81)]),
+            ("97530", "GO", 51.94, 66.25, [("CO", "45", 133.75), ("PR", "2", 13.25), ("CO", "253", 1.06)])])
+    p.claim("C2", "2025-03-04", [("97166", "GO", 1), ("97530", "GO", 2)], submitted="2025-03-25")
+    p.remit("C2", "2025-04-05", [("97166", "GO", 0, None, [("CO", "18", 200.0)]),
+                                 ("97530", "GO", 0, None, [("CO", "18", 200.0)])])
+    return p
+
+
+def test_a_duplicate_submission_denied_co18_is_not_extra_billing_or_lost_money():
+    p = medicare_duplicate()
+    f = p.run(as_of="2025-06-30")
+    assert f.empty     # was UNITS_OVERBILLED, UNTIMED_MULTIPLE_UNITS, CODING_EDIT, DENIAL_WRITE_OFF x2
+    assert staged_line_keys(p) == ["C1#1", "C1#2"]
+    assert p.con.execute("select line_key, original_line_key, denial_code from stg_duplicate_lines "
+                         "order by line_key").fetchall() == [("C2#1", "C1#1", "CO-18"), ("C2#2", "C1#2", "CO-18")]
+    # the KX running total counts the service once
+    assert p.con.execute("select count(*), sum(ot_amount) = max(running_total) from stg_medicare_ot_lines"
+                         ).fetchone() == (2, True)
+
+
+def test_a_co18_denial_with_no_paid_original_is_still_a_denial():
+    p = medicare_duplicate(with_original=False)
+    f = p.run(as_of="2025-06-30", rules=["DENIAL_WRITE_OFF", "DENIAL_RECOVERABLE"])
+    assert list(zip(f.rule_id, f.claim_id, f.cpt, f.amount_kind)) == [
+        ("DENIAL_WRITE_OFF", "C2", "97166", "lost"), ("DENIAL_WRITE_OFF", "C2", "97530", "lost")]
+    assert p.con.execute("select count(*) from stg_duplicate_lines").fetchone() == (0,)

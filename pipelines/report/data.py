@@ -171,12 +171,13 @@ _CLAIM_FINAL_RAW = f"""
     qualify row_number() over (partition by claim_id
                 order by submission_date desc nulls last, source_file desc, segment_pos desc) = 1
         and coalesce(frequency_code, '1') <> '8'"""
-# stg_claims keeps the same version (same order) of every claim with an id, voids flagged
+# stg_claims keeps the same version (same order) of every claim with an id, voids and claims replaced
+# under a new number (REF*F8) flagged
 _CLAIM_FINAL_STAGED = """
     select claim_id, source_file, segment_pos, payer_name, payer_id, total_charge, rendering_npi,
            claim_filing_code, member_id as subscriber_member_id, patient_last, patient_first, patient_dob,
            payer_display, payer_class, versions, submission_date
-    from stg_claims where not is_void"""
+    from stg_claims where not is_void and not is_superseded"""
 
 _CLP_RAW = f"""
     select r.*, (select count(*) from remit_lines l
@@ -248,7 +249,7 @@ _STAGED_FRESH = {
 _STG_NEEDS = {
     "stg_claims": {"claim_id", "source_file", "segment_pos", "payer_name", "payer_id", "total_charge",
                    "rendering_npi", "claim_filing_code", "member_id", "patient_last", "patient_first",
-                   "patient_dob", "is_void", "versions", "payer_display", "payer_class", "submission_date",
+                   "patient_dob", "is_void", "is_superseded", "versions", "payer_display", "payer_class", "submission_date",
                    "first_dos"},
     "stg_remit_claims_final": {"claim_id", "source_file", "segment_pos", "status_code", "charge", "paid",
                                "patient_responsibility", "payment_date", "remit_payer_name", "remit_rows",

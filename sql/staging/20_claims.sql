@@ -4,6 +4,12 @@
 -- a later submission of the same claim id to a different payer (stg_payers.payer_key) is a secondary
 -- claim (crossover / COB), kept in stg_secondary_claims and never replaces the primary one.
 -- Void claims (frequency 8) are kept, flagged, and skipped by rules.
+-- A claim replaced (frequency 7) or voided (frequency 8) by a later claim under ANOTHER claim number is
+-- superseded: the replacing claim's 2300 REF*F8 equals the original's payer claim control number
+-- (remit_claims.payer_claim_id of the original's claim id, CLP07) or the original's claim id, both
+-- claims go to the same payer (payer_key), and the replacing claim comes later (submission date, file,
+-- position). Superseded claims are kept, flagged (is_superseded, superseded_by) and, like voids, have no
+-- lines in stg_claim_lines.
 
 create or replace macro norm_id(x) as nullif(upper(regexp_replace(coalesce(x, ''), '[^A-Za-z0-9]', '', 'g')), '');
 create or replace macro name_key(last, first, dob) as
@@ -55,7 +61,8 @@ with versions as (
 first_dos as (
     select source_file, claim_pos, min(dos) as first_dos, max(coalesce(dos_end, dos)) as last_dos, count(*) as line_count
     from claim_lines group by all
-)
+),
+final as (
 select v.claim_id, v.total_charge, v.place_of_service, v.frequency_code, v.prior_auth, v.payer_claim_ref,
        v.billing_npi, v.billing_name, v.billing_zip, v.payer_name, v.payer_id, v.claim_filing_code,
        v.rendering_npi, v.referring_npi, v.diagnosis_codes, v.submission_date,
@@ -70,7 +77,34 @@ select v.claim_id, v.total_charge, v.place_of_service, v.frequency_code, v.prior
 from versions v
 left join stg_payers p on p.payer_name = coalesce(v.payer_name, '') and p.payer_id = coalesce(v.payer_id, '')
 left join first_dos f on f.source_file = v.source_file and f.claim_pos = v.segment_pos
-where v.version_rank = 1;
+where v.version_rank = 1
+),
+ordered as (
+    select *, row_number() over (order by submission_date nulls last, source_file, segment_pos) as claim_order
+    from final
+),
+-- replacements / voids that name the claim they replace (REF*F8)
+replacing as (
+    select claim_id, norm_id(payer_claim_ref) as ref, payer_key, claim_order
+    from ordered where frequency_code in ('7', '8') and norm_id(payer_claim_ref) is not null
+),
+-- the identifiers a replacement may quote for an original: the payer's claim control numbers, its claim id
+original_refs as (
+    select distinct claim_id, norm_id(payer_claim_id) as ref from remit_claims
+    where claim_id is not null and norm_id(payer_claim_id) is not null
+    union
+    select claim_id, norm_id(claim_id) as ref from final where norm_id(claim_id) is not null
+),
+superseded as (
+    select o.claim_id, arg_min(r.claim_id, r.claim_order) as superseded_by
+    from ordered o
+    join original_refs x on x.claim_id = o.claim_id
+    join replacing r on r.ref = x.ref and r.claim_id <> o.claim_id
+                    and r.payer_key is not distinct from o.payer_key and r.claim_order > o.claim_order
+    group by o.claim_id
+)
+select f.*, s.claim_id is not null as is_superseded, s.superseded_by
+from final f left join superseded s using (claim_id);
 
 create or replace table stg_claim_lines as
 with lines as (
@@ -85,7 +119,7 @@ with lines as (
            c.filing_deadline as claim_filing_deadline
     from claim_lines l
     join stg_claims c on c.source_file = l.source_file and c.segment_pos = l.claim_pos
-    where not c.is_void and l.claim_id is not null
+    where not c.is_void and not c.is_superseded and l.claim_id is not null
 )
 select l.claim_id, l.line_number, l.claim_id || '#' || l.line_number as line_key,
        l.dos, l.dos_end, l.cpt, coalesce(l.modifiers, '') as modifiers, coalesce(l.mods, []) as mods,

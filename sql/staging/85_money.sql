@@ -124,7 +124,7 @@ with unanswered as (
            (select min(r.submission_date) from claims r where r.claim_id = c.claim_id) as first_submission_date
     from stg_claims c
     left join stg_remit_claims_final f using (claim_id)
-    where not c.is_void and (f.claim_id is null or f.is_reversed)
+    where not c.is_void and not c.is_superseded and (f.claim_id is null or f.is_reversed)
 ),
 claim_value as (
     select claim_id, sum(line_value) as claim_value, count(*) as lines,
