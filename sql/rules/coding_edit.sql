@@ -48,11 +48,9 @@ failing_lines as (
 select 'CODING_EDIT' as rule_id, null as category, null as severity,
        l.claim_id, null as payer_claim_id, l.patient_ref, l.payer_display as payer, l.payer_class,
        l.dos, l.cpt, l.modifiers, l.units as units_billed, null::double as units_expected,
-       case when dn.is_denied then 0 else coalesce(s.line_value, 0) end::decimal(12,2) as amount_usd,
-       s.disposition as amount_kind, l.filing_deadline as fix_by,
+       m.amount_usd, m.amount_kind, m.fix_by,
        'Coding edit: ' || array_to_string(l.failed_edits, '; ') || '; ' ||
-       line_value_note(s.line_value, s.value_basis, dn.denial_note) || '.' as detail,
+       m.money_note || '.' as detail,
        l.source_file, l.rendering_npi as provider_npi
 from failing_lines l
-join stg_line_status s using (line_key)
-join stg_line_denial dn using (line_key)
+join stg_predicted_denial_money m using (line_key)

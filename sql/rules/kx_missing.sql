@@ -25,15 +25,13 @@ without_kx as (
 select 'KX_MISSING' as rule_id, null as category, null as severity,
        l.claim_id, null as payer_claim_id, l.patient_ref, l.payer_display as payer, l.payer_class,
        l.dos, l.cpt, l.modifiers, l.units as units_billed, null::double as units_expected,
-       case when dn.is_denied then 0 else coalesce(s.line_value, 0) end::decimal(12,2) as amount_usd,
-       s.disposition as amount_kind, l.filing_deadline as fix_by,
+       m.amount_usd, m.amount_kind, m.fix_by,
        'The beneficiary''s ' || l.year || ' OT total on this practice''s claims is $' || printf('%.2f', l.running_total) ||
        ' with this line, ' ||
        case when l.running_before > l.threshold then 'already above the $' || printf('%.2f', l.threshold) || ' KX threshold'
             else 'crossing the $' || printf('%.2f', l.threshold) || ' KX threshold from $' || printf('%.2f', l.running_before) end ||
        ', but ' || l.cpt || ' was billed without KX, GA, GY or GZ, which Medicare denies (CARC 119); ' ||
-       line_value_note(s.line_value, s.value_basis, dn.denial_note) || '.' as detail,
+       m.money_note || '.' as detail,
        l.source_file, l.rendering_npi as provider_npi
 from without_kx l
-join stg_line_status s using (line_key)
-join stg_line_denial dn using (line_key)
+join stg_predicted_denial_money m using (line_key)
