@@ -17,7 +17,7 @@ with excess_lines as (
 priced as (
     select e.*, p.amount_usd, p.value_basis
     from excess_lines e
-    join stg_units_prices p on p.scenario = 'untimed:' || e.line_key
+    join stg_units_prices p on p.scenario = e.scenario
 )
 select 'UNTIMED_MULTIPLE_UNITS' as rule_id, null as category, null as severity,
        claim_id, null as payer_claim_id, patient_ref, payer_display as payer, payer_class, dos,

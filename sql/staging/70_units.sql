@@ -168,10 +168,16 @@ with untimed_lines as (
     from stg_claim_lines l
     where l.once_per_day and not l.is_timed and l.dos is not null
 )
-select *, greatest(0, least(units, 1 - units_before))::integer as units_expected,
-       units - greatest(0, least(units, 1 - units_before)) as excess_units
-from untimed_lines
-where units_day > 1 and units - greatest(0, least(units, 1 - units_before)) > 0;
+select *,
+       -- the line's price scenario: its own; on a day with more than 20 excess lines (hostile input: a copy of
+       -- every line of the day per line is quadratic), one per set of lines priced alike
+       case when count(*) over (partition by visit_key) <= 20 then 'untimed:' || line_key
+            else 'untimed:' || concat_ws('|', visit_key, cpt, units, units_expected, has_co, payer_class,
+                                          follows_medicare_rules, fee_pct_of_medicare) end as scenario
+from (select *, greatest(0, least(units, 1 - units_before))::integer as units_expected,
+             units - greatest(0, least(units, 1 - units_before)) as excess_units
+      from untimed_lines)
+where units_day > 1 and excess_units > 0;
 
 -- Counterfactual scenarios, as line overrides on the visit's billed lines (pricing_input 'billed'):
 --   'units:<visit>|<cpt>'       the code's day total set to units_expected (first line = expected, other
@@ -204,9 +210,10 @@ added_lines as (
     where not exists (select 1 from stg_claim_lines l where l.visit_key = t.visit_key and l.cpt = t.cpt)
 ),
 untimed_lines as (
-    select 'untimed:' || line_key as scenario, visit_key, line_key, cpt, dos, whole_units, units_expected, has_co,
+    select scenario, visit_key, line_key, cpt, dos, whole_units, units_expected, has_co,
            payer_class = 'medicare' or coalesce(follows_medicare_rules, false), fee_pct_of_medicare, payer_key, false
     from stg_untimed_excess
+    qualify row_number() over (partition by scenario order by claim_id, line_number) = 1
 )
 select * from overridden_lines
 union all select * from added_lines
