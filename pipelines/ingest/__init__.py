@@ -103,8 +103,10 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path, source_file: str) -> l
 
 
 def _reader_failed(source_file: str, exc: Exception) -> FileResult:
-    return FileResult(source_file, "unknown", status="rejected",
-                      message=f"could not be read ({type(exc).__name__}); the other files were loaded")
+    """A reader bug: the file is rejected with the exception's type only (its text may quote the data)."""
+    reason = f"could not be read ({type(exc).__name__}); the other files were loaded"
+    return FileResult(source_file, "unknown", status="rejected", message=reason,
+                      issues=[Issue("file", reason, "error")])
 
 
 # Small X12 files are read in batches: their loop tables are mapped into the raw tables by one pass of

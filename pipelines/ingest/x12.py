@@ -18,6 +18,7 @@ How it works (all in bulk, no per-segment Python loop):
 """
 from __future__ import annotations
 
+import calendar
 import pathlib
 from dataclasses import dataclass, field
 
@@ -25,6 +26,8 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from ..messages import place as _place
+from ..messages import shown, shown_like
 from ..resources import read_sql
 from .result import FileResult, Issue
 from .x12_split import X12FormatError, Segments, code, decode, first_content, split, uncode
@@ -32,6 +35,20 @@ from .x12_split import X12FormatError, Segments, code, decode, first_content, sp
 __all__ = ["looks_like_x12", "read_x12", "read_x12_many"]
 
 _MAX_ISSUES_PER_REASON = 50
+
+# What a value may look like to be quoted in a message (messages.shown_like). In a damaged file a lost
+# segment terminator can move a name, member id or birth date into any element, so only shapes that are
+# none of those are quoted; anything else is left to the place (segment number and element).
+_LIKE_COUNT = r"[0-9]{1,9}"                                   # SE01, GE01, IEA01
+_LIKE_VERSION = r"[0-9A-Z]{4,12}"                             # GS08, ST03, ISA12: 005010X222A1
+_LIKE_TX_TYPE = r"[0-9]{3}"                                   # ST01
+_LIKE_QUALIFIER = r"[0-9A-Z]{1,3}"                            # DTM01, DTP01, DTP02, AMT01
+# a number that is not a date or an id: inf / nan, exponent notation, or at most 4 integer digits
+_LIKE_NUMBER = r"(?i)[-+]?(inf|infinity|nan|[0-9]*\.?[0-9]+e[-+]?[0-9]+|[0-9]{0,4}(\.[0-9]{0,4})?)"
+# 8 digits that are not a calendar date (a birth date always is one), a range of two, ISA09's 6 digits
+_LIKE_DATE = r"[0-9]{8}"
+_LIKE_RANGE = r"[0-9]{8}-[0-9]{8}"
+_LIKE_DATE6 = r"[0-9]{6}"
 
 # segment ids
 ISA, IEA, GS, GE, ST, SE = (code(s) for s in ("ISA", "IEA", "GS", "GE", "ST", "SE"))
@@ -127,7 +144,7 @@ def _load_one(con: duckdb.DuckDBPyConnection, prep: "_Prepared") -> FileResult:
         res.claims_rejected += res.claims_loaded
         res.lines_rejected += res.lines_loaded
         res.claims_loaded = res.lines_loaded = 0
-        return _reject(res, f"could not read the X12 file ({type(e).__name__}: {e})")
+        return _reject(res, f"could not read the X12 file ({type(e).__name__})")
 
 
 def _prepare_file(path: pathlib.Path, res: FileResult) -> "_Prepared | None":
@@ -144,7 +161,7 @@ def _prepare_file(path: pathlib.Path, res: FileResult) -> "_Prepared | None":
         _reject(res, str(e))
         return None
     except Exception as e:  # noqa: BLE001 - the orchestrator must never see a traceback
-        _reject(res, f"could not read the X12 file ({type(e).__name__}: {e})")
+        _reject(res, f"could not read the X12 file ({type(e).__name__})")
         return None
 
 
@@ -265,7 +282,13 @@ def _walk_envelope(segs: Segments, ctx: _Context) -> _Envelope:
     isa = gs = st = None          # dicts for the open envelope levels
 
     def place(i):
-        return f"segment {i + 1} ({uncode(int(ctx.code[i]))})"
+        return _place(segment=i + 1, segment_id=uncode(int(ctx.code[i])))
+
+    def tx_name(t):
+        return f"the transaction at {_place(segment=t.st_idx + 1, segment_id='ST')}"
+
+    def declared_count(els):
+        return shown_like(_el(els, 1), _LIKE_COUNT, "count") or "an unreadable number"
 
     def close_broken(why):
         nonlocal st
@@ -278,7 +301,7 @@ def _walk_envelope(segs: Segments, ctx: _Context) -> _Envelope:
         c = int(ctx.code[i])
         els = segs.elements(i)
         if c == ISA:
-            close_broken(f"ST {st.control} has no SE before the next ISA" if st else "")
+            close_broken(f"{tx_name(st)} has no SE before the next ISA" if st else "")
             if gs is not None:
                 env.issues.append(Issue(place(gs["idx"]), "functional group has no GE", "warning"))
             if isa is not None:
@@ -286,14 +309,14 @@ def _walk_envelope(segs: Segments, ctx: _Context) -> _Envelope:
             isa = {"idx": i, "gs": 0, "isa12": _el(els, 12).strip(), "isa13": _el(els, 13)}
             gs = None
         elif c == GS:
-            close_broken(f"ST {st.control} has no SE before the next GS" if st else "")
+            close_broken(f"{tx_name(st)} has no SE before the next GS" if st else "")
             if gs is not None:
                 env.issues.append(Issue(place(gs["idx"]), "functional group has no GE", "warning"))
             gs = {"idx": i, "st": 0, "gs08": _el(els, 8).strip(), "ctrl": _el(els, 6)}
             if isa is not None:
                 isa["gs"] += 1
         elif c == ST:
-            close_broken(f"ST {st.control} has no SE before the next ST" if st else "")
+            close_broken(f"{tx_name(st)} has no SE before the next ST" if st else "")
             st03 = _el(els, 3).strip()
             if gs is not None:
                 version = gs["gs08"] or st03
@@ -311,25 +334,24 @@ def _walk_envelope(segs: Segments, ctx: _Context) -> _Envelope:
             count = i - st.st_idx + 1
             declared = _int(_el(els, 1))
             if declared != count:
-                env.issues.append(Issue(place(i), f"SE01 says {_el(els, 1) or 'nothing'} segments but "
-                                                  f"ST {st.control} has {count}; loaded anyway", "warning"))
+                env.issues.append(Issue(place(i), f"SE01 says {declared_count(els)} segments but "
+                                                  f"{tx_name(st)} has {count}; loaded anyway", "warning"))
             if _el(els, 2).strip() and _el(els, 2).strip() != st.control.strip():
-                env.issues.append(Issue(place(i), f"SE02 {_el(els, 2)} does not match ST02 {st.control}",
-                                        "warning"))
+                env.issues.append(Issue(place(i), f"SE02 does not match ST02 of {tx_name(st)}", "warning"))
             env.txs.append(st)
             st = None
         elif c == GE:
-            close_broken(f"ST {st.control} has no SE before GE" if st else "")
+            close_broken(f"{tx_name(st)} has no SE before GE" if st else "")
             if gs is None:
                 env.issues.append(Issue(place(i), "GE without a matching GS", "warning"))
             else:
                 declared = _int(_el(els, 1))
                 if declared != gs["st"]:
-                    env.issues.append(Issue(place(i), f"GE01 says {_el(els, 1) or 'nothing'} transactions but "
+                    env.issues.append(Issue(place(i), f"GE01 says {declared_count(els)} transactions but "
                                                       f"the group has {gs['st']}; loaded anyway", "warning"))
             gs = None
         elif c == IEA:
-            close_broken(f"ST {st.control} has no SE before IEA" if st else "")
+            close_broken(f"{tx_name(st)} has no SE before IEA" if st else "")
             if gs is not None:
                 env.issues.append(Issue(place(gs["idx"]), "functional group has no GE", "warning"))
                 gs = None
@@ -338,12 +360,12 @@ def _walk_envelope(segs: Segments, ctx: _Context) -> _Envelope:
             else:
                 declared = _int(_el(els, 1))
                 if declared != isa["gs"]:
-                    env.issues.append(Issue(place(i), f"IEA01 says {_el(els, 1) or 'nothing'} groups but "
+                    env.issues.append(Issue(place(i), f"IEA01 says {declared_count(els)} groups but "
                                                       f"the interchange has {isa['gs']}; loaded anyway", "warning"))
             isa = None
             env.last_iea_idx = i
     if st is not None:
-        close_broken(f"the file ends inside ST {st.control} (no SE): truncated")
+        close_broken(f"the file ends inside {tx_name(st)} (no SE): truncated")
     if gs is not None:
         env.issues.append(Issue(place(gs["idx"]), "functional group has no GE (file truncated?)", "warning"))
     if isa is not None:
@@ -352,20 +374,26 @@ def _walk_envelope(segs: Segments, ctx: _Context) -> _Envelope:
     return env
 
 
+def _st_place(tx: _Tx) -> str:
+    return _place(segment=tx.st_idx + 1, segment_id="ST")
+
+
 def _classify(tx: _Tx) -> tuple[str, str]:
     """(status, reason) of a complete transaction from its type and version."""
     v = tx.version
+    version = shown_like(v, _LIKE_VERSION, "version") or "(unreadable)"
     if tx.type not in ("835", "837"):
-        return "ignored", f"transaction set {tx.type or '(none)'} is not an 837P or 835: ignored"
+        kind = shown_like(tx.type, _LIKE_TX_TYPE, "ST01") or ("(none)" if not tx.type else "(unreadable)")
+        return "ignored", f"transaction set {kind} is not an 837P or 835: ignored"
     if v.startswith("00401") or v.startswith("4010"):
-        return "rejected", (f"X12 version {v} (4010) is not supported: "
+        return "rejected", (f"X12 version {version} (4010) is not supported: "
                             f"ask the clearinghouse for the 5010 file")
     if tx.type == "837" and ("X223" in v or "X224" in v):
         kind = "837I (institutional)" if "X223" in v else "837D (dental)"
-        return "rejected", f"{kind} claims ({v}) are not supported: only 837P professional claims are read"
+        return "rejected", f"{kind} claims ({version}) are not supported: only 837P professional claims are read"
     if v.startswith("00501") or "5010" in v:
         return "ok", ""
-    return "ok", (f"X12 version {v!r} is not 5010: read as 5010 (best effort)" if v
+    return "ok", (f"X12 version {version} is not 5010: read as 5010 (best effort)" if v
                   else "no X12 version given (no GS08/ST03): read as 5010 (best effort)")
 
 
@@ -412,9 +440,9 @@ def _prepare(raw: bytes, res: FileResult) -> _Prepared | None:
             ok_st.append(tx.st_idx + 1)
             if tx.reason and tx.version not in version_warned:
                 version_warned.add(tx.version)
-                res.issues.append(Issue(f"ST {tx.control}", tx.reason, "warning"))
+                res.issues.append(Issue(_st_place(tx), tx.reason, "warning"))
         elif tx.status == "ignored":
-            res.issues.append(Issue(f"ST {tx.control}", tx.reason, "warning"))
+            res.issues.append(Issue(_st_place(tx), tx.reason, "warning"))
     n_clp = int(np.count_nonzero(ctx.is_(CLP)))
     n_clm = int(np.count_nonzero(ctx.is_(CLM)))
     if n_clp != n_clm:                      # a file holding both: the kind of the majority of its claims
@@ -439,7 +467,7 @@ def _prepare(raw: bytes, res: FileResult) -> _Prepared | None:
         res.claims_rejected += n_claims
         res.lines_rejected += n_lines
         what = f" ({n_claims} claims, {n_lines} lines not loaded)" if (n_claims or n_lines) else ""
-        res.issues.append(Issue(f"ST {tx.control}", tx.reason + what, "error"))
+        res.issues.append(Issue(_st_place(tx), tx.reason + what, "error"))
     orphan = (c["st"] == 0)
     n_oc = int(np.count_nonzero(orphan & is_claim))
     n_ol = int(np.count_nonzero(orphan & is_line))
@@ -449,16 +477,145 @@ def _prepare(raw: bytes, res: FileResult) -> _Prepared | None:
     bad_ids = np.flatnonzero((ctx.code == 0) & seg_ok)
     if len(bad_ids):
         i = int(bad_ids[0])
-        res.issues.append(Issue(f"segment {i + 1}", f"{len(bad_ids)} segment(s) with an unreadable segment id "
-                                f"(first: {segs.text(i)[:30]!r}) skipped", "warning"))
+        res.issues.append(Issue(_place(segment=i + 1), f"{len(bad_ids)} segment(s) with an unreadable segment "
+                                f"id skipped (the first here)", "warning"))
 
     tables = {}
     if any(t.status == "ok" and t.type == "835" for t in env.txs):
         tables.update(_tables_835(ctx, c, seg_ok))
     if any(t.status == "ok" and t.type == "837" for t in env.txs):
         tables.update(_tables_837(ctx, c, seg_ok, res))
+    if tables:                     # every date of the loaded transactions and of the envelope
+        dated = (np.isin(ctx.code, (DTM, DTP, DMG, BHT, BPR, PLB)) & seg_ok) | ctx.is_(ISA, GS)
+        res.issues.extend(_date_issues(segs, np.flatnonzero(dated)))
     # rows are inserted, counted and checked by the mapping SQL (`_load`), then `_finish` completes res
     return _Prepared(res, env, kinds, tables)
+
+
+def _date_issues(segs: Segments, idx: np.ndarray) -> list[Issue]:
+    """Every date the segments `idx` carry (DTM, DTP, DMG, BHT, BPR, PLB, GS, ISA) checked where it is: a
+    real calendar date, CCYYMMDD in 1900-2099 (ISA09: YYMMDD), or a warning at its segment and element.
+    The mapping reads dates with x12_date (sql/ingest/x12_macros.sql), which accepts exactly these, so a
+    date reported here is one stored as empty, or one the raw tables do not keep (the 835 production date
+    DTM*405, DTP*431 onset ...): reported all the same. The usual shapes are cleared in bulk by numpy
+    (`_dates_certainly_valid`); only the rest is looked at one segment at a time."""
+    issues: list[Issue] = []
+    more = 0
+    for i in idx[~_dates_certainly_valid(segs, idx)].tolist():
+        els = segs.elements(i)
+        for el, what, value, q in _date_problems(els):
+            if len(issues) >= _MAX_ISSUES_PER_REASON:
+                more += 1
+                continue
+            issues.append(Issue(_place(segment=i + 1, segment_id=els[0], element=el),
+                                _describe({"el": el, "what": what, "v": value[:64], "q": q}), "warning"))
+    if more:
+        issues.append(Issue("file", f"... and {more} more dates that are not real calendar dates", "warning"))
+    return issues
+
+
+def _date_problems(els: list[str]) -> list[tuple[str, str, str, str | None]]:
+    """(element, what, value, qualifier) of each date of one segment that is not a real calendar date."""
+    seg = els[0]
+    out = []
+    if seg == "DTM":
+        if _el(els, 2) and not _real_date(_el(els, 2)):
+            out.append(("DTM02", "date", _el(els, 2), "DTM*" + _el(els, 1)))
+    elif seg == "DTP":
+        fmt, value, q = _el(els, 2), _el(els, 3), "DTP*" + _el(els, 1)
+        if not value.strip():
+            pass
+        elif fmt == "D8":
+            if not _real_date(value):
+                out.append(("DTP03", "date", value, q))
+        elif fmt == "RD8":
+            parts = value.split("-")
+            if not (len(parts) >= 2 and _real_date(parts[0]) and _real_date(parts[1])):
+                out.append(("DTP03", "range", value, q))
+        elif _el(els, 1) == "472":          # the date of service in a format the mapping cannot read
+            out.append(("DTP02", "date_format", fmt, q))
+    elif seg == "DMG":
+        if _el(els, 1) == "D8" and _el(els, 2) and not _real_date(_el(els, 2)):
+            out.append(("DMG02", "date", _el(els, 2), None))
+    elif seg in _DATE_ELEMENT:
+        n = _DATE_ELEMENT[seg]
+        value = _el(els, n)
+        if seg == "ISA":
+            if value.strip() and not _real_date6(value.strip()):
+                out.append(("ISA09", "date6", value, None))
+        elif value and not _real_date(value):
+            out.append((f"{seg}{n:02d}", "date", value, None))
+    return out
+
+
+_DATE_ELEMENT = {"BHT": 4, "BPR": 16, "PLB": 2, "GS": 4, "ISA": 9}
+
+
+def _real_date(v: str) -> bool:
+    """CCYYMMDD, a real calendar date in 1900-2099: exactly what x12_date reads (the rest is NULL)."""
+    if len(v) != 8 or not (v.isascii() and v.isdigit()):
+        return False
+    y, m, d = int(v[:4]), int(v[4:6]), int(v[6:])
+    return 1900 <= y <= 2099 and 1 <= m <= 12 and 1 <= d <= calendar.monthrange(y, m)[1]
+
+
+def _real_date6(v: str) -> bool:
+    """YYMMDD (ISA09), a real calendar date (YY 69-99: 19YY, else 20YY)."""
+    if len(v) != 6 or not (v.isascii() and v.isdigit()):
+        return False
+    yy, m, d = int(v[:2]), int(v[2:4]), int(v[4:])
+    y = 1900 + yy if yy >= 69 else 2000 + yy
+    return 1 <= m <= 12 and 1 <= d <= calendar.monthrange(y, m)[1]
+
+
+# The usual shapes of the date segments, in canonical delimiters (chr(31) between elements): segment id,
+# length, (offset, bytes) that must be there, and the offsets of the CCYYMMDD dates in it.
+_E = chr(31)
+_DATE_SHAPES = [
+    ("DTM", 16, [(3, _E), (7, _E)], [8]),                                   # DTM*472*CCYYMMDD
+    ("DTP", 19, [(3, _E), (7, _E + "D8" + _E)], [11]),                      # DTP*472*D8*CCYYMMDD
+    ("DTP", 29, [(3, _E), (7, _E + "RD8" + _E), (20, "-")], [12, 21]),      # DTP*472*RD8*CCYYMMDD-CCYYMMDD
+    ("DMG", 15, [(3, _E + "D8" + _E)], [7]),                                # DMG*D8*CCYYMMDD
+    ("DMG", 17, [(3, _E + "D8" + _E), (15, _E)], [7]),                      # DMG*D8*CCYYMMDD*F
+]
+_DAYS = np.array([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31, 0, 0, 0], np.int32)
+
+
+def _dates_certainly_valid(segs: Segments, idx: np.ndarray) -> np.ndarray:
+    """For the date segments `idx`: True where the segment has one of the usual shapes and its dates are
+    real calendar dates in 1900-2099 (the rule of `_real_date`) — decided with a few numpy passes."""
+    ok = np.zeros(len(idx), bool)
+    if not len(idx):
+        return ok
+    data = segs.data
+    starts = segs.starts[idx]
+    length = segs.ends[idx] - starts
+    codes = segs.seg_code[idx]
+    for seg_id, size, fixed, date_at in _DATE_SHAPES:
+        cand = np.flatnonzero((codes == code(seg_id)) & (length == size))
+        for off, text in fixed:
+            for j, ch in enumerate(text.encode()):
+                if len(cand):
+                    cand = cand[data[starts[cand] + (off + j)] == ch]
+        for at in date_at:
+            if not len(cand):
+                break
+            base = starts[cand] + at
+            fine = np.ones(len(cand), bool)
+            digits = []
+            for j in range(8):
+                dj = data[base + j] - np.uint8(48)             # wraps around: > 9 = not a digit
+                fine &= dj <= 9
+                digits.append(dj.astype(np.int32))
+            y = digits[0] * 1000 + digits[1] * 100 + digits[2] * 10 + digits[3]
+            m = digits[4] * 10 + digits[5]
+            d = digits[6] * 10 + digits[7]
+            leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
+            mdays = np.where((m == 2) & ~leap, 28, _DAYS[m & 15])
+            fine &= (y >= 1900) & (y <= 2099) & (m >= 1) & (m <= 12) & (d >= 1) & (d <= mdays)
+            cand = cand[fine]
+        ok[cand] = True
+    return ok
 
 
 def _finish(prep: _Prepared) -> FileResult:
@@ -660,6 +817,7 @@ def _tables_837(ctx: _Context, c, seg_ok, res: FileResult) -> dict[str, pa.Table
 # loading
 
 _SCRIPTS = (("x12_tx835", "ingest/x12_835.sql"), ("x12_tx837", "ingest/x12_837.sql"))
+# the segment a problems query's `pos` points at
 _ANCHOR = {"remit_payments": "ST", "remit_claims": "CLP", "remit_lines": "SVC", "remit_adjustments": "CAS",
            "provider_adjustments": "PLB", "claims": "CLM", "claim_lines": "SV1"}
 # the loop table whose rows are the claims / lines of a target table (one inserted row per row)
@@ -817,18 +975,19 @@ def _count(preps: list[_Prepared], target: str, n: int) -> None:
 
 
 def _value_issues(con: duckdb.DuckDBPyConnection, query: str, target: str, preps: list[_Prepared]) -> None:
-    """Issues for the rows of `target` holding values that could not be read: the first 50 of each file
-    (by position), and how many more there were."""
+    """Issues for the rows of `target` holding values that could not be read or are implausible: the first
+    50 rows of each file (by position), one issue per value, and how many more rows there were."""
     limit = _MAX_ISSUES_PER_REASON
+    anchor = _ANCHOR[target]
     rows = con.execute(
         f"select pos, problems, total from ("
-        f"  select pos, sub, problems, count(*) over (partition by pos >> {_FILE_SHIFT}) as total,"
-        f"         row_number() over (partition by pos >> {_FILE_SHIFT} order by pos, sub) as rn"
-        f"  from ({query}) where len(problems) > 0) "
-        f"where rn <= {limit + 1} order by pos, sub").fetchall()
+        f"  select q.pos, q.sub, q.problems,"
+        f"         count(*) over (partition by q.pos >> {_FILE_SHIFT}) as total,"
+        f"         row_number() over (partition by q.pos >> {_FILE_SHIFT} order by q.pos, q.sub) as rn"
+        f"  from ({query}) q where len(q.problems) > 0) "
+        f"where rn <= {limit + 1} order by pos, rn").fetchall()
     if not rows:
         return
-    anchor = _ANCHOR[target]
     by_file: dict[int, list] = {}
     for row in rows:
         by_file.setdefault(row[0] >> _FILE_SHIFT, []).append(row)
@@ -837,9 +996,51 @@ def _value_issues(con: duckdb.DuckDBPyConnection, query: str, target: str, preps
         issues = preps[k].value_issues.setdefault(target, [])
         total = file_rows[0][2]
         for pos, problems, _ in file_rows[:limit]:
-            issues.append(Issue(f"segment {pos & mask} ({anchor})", "; ".join(problems) + " (stored as empty)",
-                                "warning"))
+            for p in problems:
+                issues.append(Issue(_place(segment=pos & mask, segment_id=anchor, element=p["el"]),
+                                    _describe(p), "warning"))
         if total > limit:
-            issues.append(Issue(f"segment {file_rows[limit][0] & mask} ({anchor})",
-                                f"... and {total - limit} more {anchor} segments with "
-                                f"values that could not be read", "warning"))
+            issues.append(Issue(_place(segment=file_rows[limit][0] & mask, segment_id=anchor),
+                                f"... and {total - limit} more {anchor} segments with values that could not "
+                                f"be read", "warning"))
+
+
+def _describe(p: dict) -> str:
+    """The reason of one x12_problem record (sql/ingest/x12_macros.sql), without the place: what is wrong
+    and, when its shape shows it cannot be a name, an id or a birth date, the value (messages.shown_like)."""
+    el, what, v, q = p["el"], p["what"], p["v"], p["q"]
+    subject = (shown_like(q, r"[A-Z]{3}\*[0-9A-Z]{1,3}", el) or el)[1:-1] if q else el
+    if what == "date_format":
+        fmt = shown_like(v, _LIKE_QUALIFIER, el)
+        return (f"{subject} date format {fmt or '(unreadable)'} is not D8 or RD8: the date cannot be read; "
+                f"stored as empty")
+    if what in ("date", "range", "date6"):
+        like = {"date": _LIKE_DATE, "range": _LIKE_RANGE, "date6": _LIKE_DATE6}[what]
+        value = shown_like(v, like, el)
+        form = {"date": "CCYYMMDD", "range": "CCYYMMDD-CCYYMMDD", "date6": "YYMMDD"}[what]
+        return (f"{subject} {value + ' ' if value else ''}is not a real calendar date ({form}, years 1900-2099); "
+                f"stored as empty")
+    value = shown_like(v, _LIKE_NUMBER, el)
+    said = f"{subject} {value + ' ' if value else ''}"
+    number = _finite(v)
+    if what == "amount":
+        if number is not None:
+            return f"{said}is not a plausible amount (limit: below 1,000,000 in absolute value); stored as empty"
+        return f"{said}is not an amount; stored as empty"
+    if what in ("units", "units_paid"):
+        bounds = "0 to 99" if what == "units" else "-99 to 99"
+        if number is not None:
+            return f"{said}is not a plausible number of units (limit: {bounds} per line); stored as empty"
+        return f"{said}is not a finite number of units; stored as empty"
+    if number is not None:
+        return f"{said}is not a plausible number (limit: below 1e9 in absolute value); stored as empty"
+    return f"{said}is not a finite number; stored as empty"
+
+
+def _finite(v: str | None) -> float | None:
+    """The value as a finite number when it is one (so the message can say 'implausible', not 'unreadable')."""
+    try:
+        x = float((v or "").strip())
+    except ValueError:
+        return None
+    return x if x == x and abs(x) != float("inf") else None

@@ -227,7 +227,7 @@ def isa_delimiters(b: bytes, p: int) -> Delimiters:
         raise X12FormatError("the ISA segment is incomplete")
     es = b[p + 3]
     if _is_alnum(es) or es in b" \r\n\t":
-        raise X12FormatError(f"the ISA segment has no usable element separator ({chr(es)!r})")
+        raise X12FormatError(f"the ISA segment has no usable element separator ({_char(es)})")
     q = p + 3
     seps = [q]
     for _ in range(15):
@@ -242,7 +242,7 @@ def isa_delimiters(b: bytes, p: int) -> Delimiters:
         raise X12FormatError("the ISA segment is incomplete (no segment terminator after ISA16)")
     term = b[q + 2]
     if _is_alnum(term) or term == ord(" "):
-        raise X12FormatError(f"the ISA segment has no usable segment terminator ({chr(term)!r} after ISA16)")
+        raise X12FormatError(f"the ISA segment has no usable segment terminator ({_char(term)} after ISA16)")
     if len({es, cs, term}) < 3:
         raise X12FormatError("the ISA declares the same character for two different delimiters")
     isa11 = b[seps[10] + 1:seps[11]]
@@ -373,8 +373,13 @@ def _not_x12_reason(head: bytes) -> str:
     printable = sum(32 <= c < 127 for c in head)
     if printable < len(head) * 0.8:
         return "not an X12 file: binary content, no ISA interchange header"
-    shown = head.decode("ascii", "replace")
-    return f"not an X12 file: no ISA interchange header (it starts with {shown!r})"
+    return "not an X12 file: no ISA interchange header at its start"   # its text is not quoted: it may be PHI
+
+
+def _char(c: int) -> str:
+    """A delimiter byte for a message: printable punctuation quoted, anything else by its code."""
+    ch = chr(c)
+    return repr(ch) if 33 <= c < 127 and not ch.isalnum() else f"byte {c}"
 
 
 def _trim(arr: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> None:

@@ -18,10 +18,10 @@
 -- added to each non-zero position (see x12_pos / x12_file in x12_macros.sql).
 -- `-- @run` statements are run in order; each `-- @insert <table>` statement inserts straight into the raw
 -- table (the reader takes the row count it returns); each `-- @problems <table>` query lists the inserted
--- rows holding values that did not parse (stored as NULL): pos (the anchor position), sub (0) and problems
--- (descriptions, possibly empty: the reader drops those rows); it only looks at the candidate rows the
--- fast x12_fine pre-filter lets through (materialized first, so the descriptions are only built for
--- them). Statements are separated by a ';' at the end of a line.
+-- rows holding values that did not parse or are implausible (stored as NULL): pos (the anchor position),
+-- sub (0) and problems (x12_problem records, possibly empty: the reader drops those rows); it only looks at
+-- the candidate rows the fast x12_fine pre-filter lets through (materialized first, so the records are only
+-- built for them). Dates are checked by the reader (x12.py `_date_issues`), at the segment that carries them. Statements are separated by a ';' at the end of a line.
 
 -- The HL tree: a claim sits in a subscriber HL (level 22) or a patient HL (level 23, whose parent HL02
 -- is the subscriber); the subscriber's parent is the billing provider HL (level 20). Parents are found by
@@ -118,33 +118,12 @@ left join x12_hl p on p.hl_pos = h.patient_hl
 left join tx t on t.st_pos = c.st_pos;
 
 -- @problems claims
--- (candidates: claims whose CLM02, or whose transaction's BHT04, or whose subscriber's / patient's DMG
--- does not pass the pre-filter)
-with bad_tx as materialized (
-    select st_pos from x12_tx837 where not x12_fine(bht, 'F F F D')
-),
-bad_hl as materialized (
-    select hl_pos from x12_hl where not (x12_fine(dmg_il, 'F D') and x12_fine(dmg_qc, 'F D'))
-),
-candidates as materialized (
-    select c.clm_pos, c.st_pos, c.clm, h.subscriber_hl, h.patient_hl
-    from x12_clm c
-    left join x12_claim_hl h on h.clm_pos = c.clm_pos
-    where not x12_fine(c.clm, 'F A')
-       or c.st_pos in (select st_pos from bad_tx)
-       or h.subscriber_hl in (select hl_pos from bad_hl)
-       or h.patient_hl in (select hl_pos from bad_hl)
+-- (dates, BHT04 and DMG02 included, are checked where they are, by the reader (x12.py `_date_issues`))
+with candidates as materialized (
+    select clm_pos, clm from x12_clm where not x12_fine(clm, 'F A')
 )
-select c.clm_pos as pos, 0 as sub,
-       x12_problems([x12_bad_amount('CLM02', x12_el(c.clm, 2)),
-                     x12_bad_date('BHT04', x12_el(t.bht, 4)),
-                     x12_bad_date('DMG02 (subscriber)', case when x12_el(s.dmg_il, 1) = 'D8' then x12_el(s.dmg_il, 2) end),
-                     x12_bad_date('DMG02 (patient)', case when p.hl_pos is not null and x12_el(p.dmg_qc, 1) = 'D8'
-                                                          then x12_el(p.dmg_qc, 2) end)]) as problems
-from candidates c
-left join x12_hl s on s.hl_pos = c.subscriber_hl
-left join x12_hl p on p.hl_pos = c.patient_hl
-left join x12_tx837 t on t.st_pos = c.st_pos;
+select clm_pos as pos, 0 as sub, x12_problems([x12_bad_amount('CLM02', x12_el(clm, 2))]) as problems
+from candidates;
 
 -- @insert claim_lines
 insert into claim_lines by name
@@ -167,7 +146,7 @@ select
     nullif(l.proc[6], '')                                        as modifier_4,
     x12_amount(x12_el(l.sv1, 2))                                 as charge,
     x12_el(l.sv1, 3)                                             as unit_basis,
-    x12_number(x12_el(l.sv1, 4))                                 as units,
+    x12_units(x12_el(l.sv1, 4))                                  as units,
     nullif(x12_el(l.sv1, 5), '')                                 as place_of_service,
     x12_dtp_from(l.dtp_472)                                      as dos,
     x12_dtp_to(l.dtp_472)                                        as dos_end,
@@ -181,13 +160,11 @@ from sv1 l
 left join claim_ids c on c.clm_pos = l.clm_pos;
 
 -- @problems claim_lines
+-- (DTP*472 is checked where it is, by the reader (x12.py `_date_issues`))
 with candidates as materialized (
-    select * from x12_sv1
-    where not (x12_fine(sv1, 'F A F N')
-               and (x12_fine(dtp_472, 'F D8 D') or regexp_full_match(dtp_472, x12_re('F RD8 R'))))
+    select sv1_pos, sv1 from x12_sv1 where not x12_fine(sv1, 'F A F U')
 )
 select sv1_pos as pos, 0 as sub,
        x12_problems([x12_bad_amount('SV102', x12_el(sv1, 2)),
-                     x12_bad_number('SV104', x12_el(sv1, 4)),
-                     x12_bad_dtp('DTP*472', dtp_472)])           as problems
+                     x12_bad_units('SV104', x12_el(sv1, 4))])    as problems
 from candidates;
