@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.checks.seeds import SeedError, load_seeds, validate_seeds
+from pipelines.stage.seeds import SeedError, load_seeds, validate_seeds
 from pipelines.config import PracticeConfig
-from pipelines.checks.params import write_config_tables
+from pipelines.stage.params import write_config_tables
 from pipelines.resources import read_sql
 from pipelines.warehouse import connect
 
@@ -16,7 +16,7 @@ def con():
     c = connect(":memory:")
     load_seeds(c)
     write_config_tables(c, PracticeConfig())
-    c.execute(read_sql("staging/01_seeds.sql"))
+    c.execute(read_sql("seeds/seeds.sql"))
     return c
 
 
@@ -33,7 +33,10 @@ def test_shipped_seeds_pass_the_rulebook_assertions(con):
     ("update raw_seed_codes set is_timed = 'true' where cpt = '97166'", "97166 must be untimed"),
     ("update raw_seed_codes set is_timed = 'false' where cpt = '97535'", "97535 must be timed"),
     ("update raw_seed_settings set value = '60' where name = 'cert_interval_days'", "90 days"),
-    ("update raw_seed_rvu_2025 set nf_pe_rvu = '0.70' where cpt = '97530'", "97530:full must price at $39.13"),
+    ("update raw_seed_rvu set nf_pe_rvu = '0.70' where cpt = '97530' and year = '2025'", "2025:01:97530:full must price at $39.13"),
+    ("update raw_seed_rvu set nf_pe_rvu = '0.62' where cpt = '97530' and year = '2026'", "2026:01:97530:full must price at $39.32"),
+    ("update raw_seed_gpci set pe_gpci = '1.061' where year = '2026' and locality = '99'", "2026:99:97530:full must price at $37.68"),
+    ("delete from raw_seed_gpci where year = '2026' and locality = '01'", "GPCIs for 2026 localities 01 and 99 are missing"),
 ])
 def test_a_seed_that_contradicts_the_rulebook_stops_the_audit(con, corruption, message):
     con.execute(corruption)
@@ -58,8 +61,9 @@ def test_payer_directory_classifies_massachusetts_payers(name, payer_id, payer_c
     c.execute("insert into claims (claim_id, payer_name, payer_id) values ('C1', ?, ?)", [name, payer_id])
     load_seeds(c)
     write_config_tables(c, PracticeConfig())
-    c.execute(read_sql("staging/01_seeds.sql"))
-    c.execute(read_sql("staging/10_payers.sql"))
+    c.execute(read_sql("seeds/seeds.sql"))
+    c.execute(read_sql("macros.sql"))
+    c.execute(read_sql("staging/stg_payers.sql"))
     row = c.execute("select payer_class, timely_filing_days from stg_payers where payer_name = ?", [name]).fetchone()
     assert row == (payer_class, filing_days)
 
