@@ -39,8 +39,9 @@ _MAX_ISSUES_PER_REASON = 50
 # What a value may look like to be quoted in a message (messages.shown_like). In a damaged file a lost
 # segment terminator can move a name, member id or birth date into any element, so only shapes that are
 # none of those are quoted; anything else is left to the place (segment number and element).
-_LIKE_COUNT = r"[0-9]{1,9}"                                   # SE01, GE01, IEA01
-_LIKE_VERSION = r"[0-9A-Z]{4,12}"                             # GS08, ST03, ISA12: 005010X222A1
+_LIKE_COUNT = r"[0-9]{1,7}"                   # SE01, GE01, IEA01 (8 digits could be a birth date)
+# GS08, ST03, ISA12: 005010X222A1, 00501, 999999X999X9 (never 8 digits alone: a birth date)
+_LIKE_VERSION = r"00[0-9]{3,4}(X[0-9]{3}[0-9A-Z]{0,3})?|[0-9]{6}X[0-9]{3}[0-9A-Z]{0,3}"
 _LIKE_TX_TYPE = r"[0-9]{3}"                                   # ST01
 _LIKE_QUALIFIER = r"[0-9A-Z]{1,3}"                            # DTM01, DTP01, DTP02, AMT01
 # a number that is not a date or an id: inf / nan, exponent notation, or at most 4 integer digits
@@ -287,8 +288,8 @@ def _walk_envelope(segs: Segments, ctx: _Context) -> _Envelope:
     def tx_name(t):
         return f"the transaction at {_place(segment=t.st_idx + 1, segment_id='ST')}"
 
-    def declared_count(els):
-        return shown_like(_el(els, 1), _LIKE_COUNT, "count") or "an unreadable number"
+    def said_count(els, el):
+        return shown_like(_el(els, 1), _LIKE_COUNT, el) or "(not a count)"
 
     def close_broken(why):
         nonlocal st
@@ -334,8 +335,8 @@ def _walk_envelope(segs: Segments, ctx: _Context) -> _Envelope:
             count = i - st.st_idx + 1
             declared = _int(_el(els, 1))
             if declared != count:
-                env.issues.append(Issue(place(i), f"SE01 says {declared_count(els)} segments but "
-                                                  f"{tx_name(st)} has {count}; loaded anyway", "warning"))
+                env.issues.append(Issue(place(i), f"SE01 {said_count(els, 'SE01')} does not match the {count} "
+                                                  f"segments of {tx_name(st)}; loaded anyway", "warning"))
             if _el(els, 2).strip() and _el(els, 2).strip() != st.control.strip():
                 env.issues.append(Issue(place(i), f"SE02 does not match ST02 of {tx_name(st)}", "warning"))
             env.txs.append(st)
@@ -347,8 +348,8 @@ def _walk_envelope(segs: Segments, ctx: _Context) -> _Envelope:
             else:
                 declared = _int(_el(els, 1))
                 if declared != gs["st"]:
-                    env.issues.append(Issue(place(i), f"GE01 says {declared_count(els)} transactions but "
-                                                      f"the group has {gs['st']}; loaded anyway", "warning"))
+                    env.issues.append(Issue(place(i), f"GE01 {said_count(els, 'GE01')} does not match the "
+                                                      f"{gs['st']} transactions of the group; loaded anyway", "warning"))
             gs = None
         elif c == IEA:
             close_broken(f"{tx_name(st)} has no SE before IEA" if st else "")
@@ -360,8 +361,8 @@ def _walk_envelope(segs: Segments, ctx: _Context) -> _Envelope:
             else:
                 declared = _int(_el(els, 1))
                 if declared != isa["gs"]:
-                    env.issues.append(Issue(place(i), f"IEA01 says {declared_count(els)} groups but "
-                                                      f"the interchange has {isa['gs']}; loaded anyway", "warning"))
+                    env.issues.append(Issue(place(i), f"IEA01 {said_count(els, 'IEA01')} does not match the "
+                                                      f"{isa['gs']} groups of the interchange; loaded anyway", "warning"))
             isa = None
             env.last_iea_idx = i
     if st is not None:
