@@ -48,7 +48,6 @@ _LIKE_QUALIFIER = r"[0-9A-Z]{1,3}"                            # DTM01, DTP01, DT
 _LIKE_NUMBER = r"(?i)[-+]?(inf|infinity|nan|[0-9]*\.?[0-9]+e[-+]?[0-9]+|[0-9]{0,4}(\.[0-9]{0,4})?)"
 # 8 digits that are not a calendar date (a birth date always is one), a range of two, ISA09's 6 digits
 _LIKE_DATE = r"[0-9]{8}"
-_LIKE_RANGE = r"[0-9]{8}-[0-9]{8}"
 _LIKE_DATE6 = r"[0-9]{6}"
 
 # segment ids
@@ -529,10 +528,13 @@ def _date_problems(els: list[str]) -> list[tuple[str, str, str, str | None]]:
         elif fmt == "D8":
             if not _real_date(value):
                 out.append(("DTP03", "date", value, q))
-        elif fmt == "RD8":
+        elif fmt == "RD8":                   # the mapping reads each end on its own (x12_dtp_from / _to)
             parts = value.split("-")
-            if not (len(parts) >= 2 and _real_date(parts[0]) and _real_date(parts[1])):
-                out.append(("DTP03", "range", value, q))
+            start, end = parts[0], (parts[1] if len(parts) > 1 else "")
+            if not _real_date(start):
+                out.append(("DTP03", "range_start", start, q))
+            if not _real_date(end):
+                out.append(("DTP03", "range_end", end, q))
         elif _el(els, 1) == "472":          # the date of service in a format the mapping cannot read
             out.append(("DTP02", "date_format", fmt, q))
     elif seg == "DMG":
@@ -806,7 +808,11 @@ def _tables_837(ctx: _Context, c, seg_ok, res: FileResult) -> dict[str, pa.Table
         res.issues.append(Issue(f"segment {orphan[0] + 1} (SV1)",
                                 f"{len(orphan)} service line(s) (SV1) outside any claim (CLM) not loaded", "error"))
     sv1_pos = ctx.pos[sv1_all & (clm_ctx > 0)]
-    sv1 = {"sv1_pos": pa.array(sv1_pos), "clm_pos": pa.array(clm_ctx[sv1_pos - 1]),
+    owners = clm_ctx[sv1_pos - 1]                      # non-decreasing: a claim's lines follow it
+    first = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]]) if len(owners) else np.zeros(0, np.int64)
+    ordinal = np.arange(len(owners)) - np.repeat(first, np.diff(np.r_[first, len(owners)])) + 1
+    sv1 = {"sv1_pos": pa.array(sv1_pos), "clm_pos": pa.array(owners),
+           "ordinal": pa.array(ordinal.astype(np.int32)),  # the line's place in its claim: 1, 2, ...
            "lx": _take(segs, lx_ctx[sv1_pos - 1] - 1), "sv1": _take(segs, sv1_pos - 1)}
     for name, match in {"dtp_472": ctx.q(DTP, "472"), "ref_6r": ctx.q(REF, "6R"), "ref_g1": ctx.q(REF, "G1"),
                         "nm1_82": ctx.q(NM1, "82")}.items():
@@ -899,11 +905,11 @@ def _load_own_tx(con: duckdb.DuckDBPyConnection, preps: list[_Prepared]) -> None
 
 
 def _with_file_no(tbl: pa.Table, k: int) -> pa.Table:
-    """Positions (the integer columns) as int64, plus k << 32 on the non-zero ones."""
+    """Positions (the integer columns named pos or *_pos) as int64, plus k << 32 on the non-zero ones."""
     import pyarrow.compute as pc
     cols = []
-    for col in tbl.columns:
-        if pa.types.is_integer(col.type):
+    for name, col in zip(tbl.column_names, tbl.columns):
+        if pa.types.is_integer(col.type) and (name == "pos" or name.endswith("_pos")):
             col = col.cast(pa.int64())
             if k:
                 col = pc.if_else(pc.greater(col, 0), pc.add(col, k << _FILE_SHIFT), col)
@@ -951,7 +957,8 @@ def _load(con: duckdb.DuckDBPyConnection, preps: list[_Prepared]) -> None:
                 con.unregister(name)
             except Exception:  # noqa: BLE001
                 pass
-        for q in ("drop table if exists x12_claim_hl", "drop view if exists x12_plb_pairs"):
+        for q in ("drop table if exists x12_claim_hl", "drop table if exists x12_sv1_renumbered",
+                  "drop view if exists x12_plb_pairs"):
             try:
                 con.execute(q)
             except duckdb.Error:
@@ -1010,16 +1017,20 @@ def _describe(p: dict) -> str:
     """The reason of one x12_problem record (sql/ingest/x12_macros.sql), without the place: what is wrong
     and, when its shape shows it cannot be a name, an id or a birth date, the value (messages.shown_like)."""
     el, what, v, q = p["el"], p["what"], p["v"], p["q"]
+    if what == "line_number":            # q: the number given instead (x12_837.sql, x12_sv1_renumbered)
+        value = shown_like(v, r"0*[1-9][0-9]{0,2}", el)          # 1-999: given, but a repeat
+        why = "repeats an earlier line's number in the claim" if value else "is missing or not a line number 1-999"
+        return f"LX01 {value + ' ' if value else ''}{why}: the line is numbered {q} instead"
     subject = (shown_like(q, r"[A-Z]{3}\*[0-9A-Z]{1,3}", el) or el)[1:-1] if q else el
     if what == "date_format":
         fmt = shown_like(v, _LIKE_QUALIFIER, el)
         return (f"{subject} date format {fmt or '(unreadable)'} is not D8 or RD8: the date cannot be read; "
                 f"stored as empty")
-    if what in ("date", "range", "date6"):
-        like = {"date": _LIKE_DATE, "range": _LIKE_RANGE, "date6": _LIKE_DATE6}[what]
-        value = shown_like(v, like, el)
-        form = {"date": "CCYYMMDD", "range": "CCYYMMDD-CCYYMMDD", "date6": "YYMMDD"}[what]
-        return (f"{subject} {value + ' ' if value else ''}is not a real calendar date ({form}, years 1900-2099); "
+    if what in ("date", "range_start", "range_end", "date6"):
+        value = shown_like(v, _LIKE_DATE6 if what == "date6" else _LIKE_DATE, el)
+        form = "YYMMDD" if what == "date6" else "CCYYMMDD, years 1900-2099"
+        part = {"range_start": " range start", "range_end": " range end"}.get(what, "")
+        return (f"{subject}{part} {value + ' ' if value else ''}is not a real calendar date ({form}); "
                 f"stored as empty")
     value = shown_like(v, _LIKE_NUMBER, el)
     said = f"{subject} {value + ' ' if value else ''}"

@@ -12,7 +12,8 @@
 --   x12_clm    one row per CLM (loop 2300 and its 2310 loops, up to the first LX or 2320 SBR):
 --              clm_pos, st_pos, hl_pos (the HL the claim sits in), clm, ref_g1, ref_f8, nm1_82, nm1_dn, nm1_p3,
 --              his (the list of the claim's HI segments, in file order)
---   x12_sv1    one row per SV1 (loop 2400 and 2420A): sv1_pos, clm_pos, lx, sv1, dtp_472, ref_6r, ref_g1, nm1_82
+--   x12_sv1    one row per SV1 (loop 2400 and 2420A): sv1_pos, clm_pos, ordinal (the line's place in its
+--              claim: 1, 2, ...), lx, sv1, dtp_472, ref_6r, ref_g1, nm1_82
 --
 -- Positions are 1-based in the file; when several files are mapped in one pass, file number << 32 is
 -- added to each non-zero position (see x12_pos / x12_file in x12_macros.sql).
@@ -125,6 +126,28 @@ with candidates as materialized (
 select clm_pos as pos, 0 as sub, x12_problems([x12_bad_amount('CLM02', x12_el(clm, 2))]) as problems
 from candidates;
 
+-- Line numbers: LX01, which the staging keys lines by (claim_id || '#' || line_number), so it must be there
+-- and unique within the claim. A line whose LX01 is missing, not a number from 1 to 999, or repeats an
+-- earlier line's number in the claim (a damaged file) is numbered 1000 + its place in the claim instead, with
+-- a warning. Only the claims with a line whose LX01 differs from its place are looked at (none, in a clean file).
+-- @run
+create or replace temp table x12_sv1_renumbered as
+with numbered as (
+    select sv1_pos, clm_pos, ordinal, try_cast(x12_el(lx, 1) as integer) as lx_number, x12_el(lx, 1) as lx01
+    from x12_sv1
+),
+odd_claims as (
+    select distinct clm_pos from numbered where lx_number is distinct from ordinal
+),
+checked as (
+    select *, case when lx_number between 1 and 999
+                        and row_number() over (partition by clm_pos, lx_number order by sv1_pos) = 1
+                   then lx_number else 1000 + ordinal end as line_number
+    from numbered
+    where clm_pos in (select clm_pos from odd_claims)
+)
+select sv1_pos, line_number, lx01 from checked where line_number is distinct from lx_number;
+
 -- @insert claim_lines
 insert into claim_lines by name
 with sv1 as (
@@ -136,7 +159,7 @@ claim_ids as (   -- CLM01 split once per claim, not once per line
 )
 select
     c.claim_id                                                   as claim_id,
-    try_cast(x12_el(l.lx, 1) as integer)                         as line_number,
+    coalesce(r.line_number, try_cast(x12_el(l.lx, 1) as integer)) as line_number,
     l.proc[1]                                                    as proc_qualifier,
     l.proc[2]                                                    as cpt,
     x12_modifiers(l.proc)                                        as modifiers,
@@ -157,14 +180,19 @@ select
     x12_pos(l.sv1_pos)                                           as segment_pos,
     x12_pos(l.clm_pos)                                           as claim_pos
 from sv1 l
-left join claim_ids c on c.clm_pos = l.clm_pos;
+left join claim_ids c on c.clm_pos = l.clm_pos
+left join x12_sv1_renumbered r on r.sv1_pos = l.sv1_pos;
 
 -- @problems claim_lines
 -- (DTP*472 is checked where it is, by the reader (x12.py `_date_issues`))
 with candidates as materialized (
-    select sv1_pos, sv1 from x12_sv1 where not x12_fine(sv1, 'F A F U')
+    select sv1_pos, sv1 from x12_sv1
+    where not x12_fine(sv1, 'F A F U') or sv1_pos in (select sv1_pos from x12_sv1_renumbered)
 )
-select sv1_pos as pos, 0 as sub,
-       x12_problems([x12_bad_amount('SV102', x12_el(sv1, 2)),
-                     x12_bad_units('SV104', x12_el(sv1, 4))])    as problems
-from candidates;
+select c.sv1_pos as pos, 0 as sub,
+       x12_problems([x12_bad_amount('SV102', x12_el(c.sv1, 2)),
+                     x12_bad_units('SV104', x12_el(c.sv1, 4)),
+                     case when r.sv1_pos is not null
+                          then x12_problem('LX01', 'line_number', r.lx01, r.line_number::varchar) end]) as problems
+from candidates c
+left join x12_sv1_renumbered r on r.sv1_pos = c.sv1_pos;
