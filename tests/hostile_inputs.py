@@ -148,3 +148,49 @@ def leaks(text: str) -> list[str]:
     may break a word)."""
     plain, squashed = text.upper(), _squash(text)
     return [s for s in PLANTED if s.upper() in plain or _squash(s) in squashed]
+
+
+# --- many lines of one patient, day and code (the linear-cost test and benchmarks/bench_hostile.py) -----
+
+_ISA = ("ISA*00*          *00*          *ZZ*SUBMITTER      *ZZ*RECEIVER       *250301*1200*^*00501*000000101*0*P*:~\n"
+        "GS*{gs}*SUBMITTER*RECEIVER*20250301*1200*101*X*{version}~\n")
+
+
+def many_lines_837(n_lines: int, cpt: str, per_claim: int = 6, claim_prefix: str = "C",
+                   member_id: str = "1EG4TE5MK72", dos: str = "20250210") -> str:
+    """An 837P of `n_lines` service lines of one code, one patient (a Medicare subscriber) and one day, in
+    claims of `per_claim` lines (LX 1..per_claim)."""
+    seg = [_ISA.format(gs="HC", version="005010X222A1").rstrip("\n"),
+           "ST*837*0001*005010X222A1~", "BHT*0019*00*B0001*20250301*1200*CH~",
+           "NM1*41*2*BAYSTATE OT*****46*1234567893~", "HL*1**20*1~", "NM1*85*2*BAYSTATE OT*****XX*1234567893~",
+           "N4*WORCESTER*MA*01608~", "HL*2*1*22*0~", "SBR*P*18*******MB~",
+           f"NM1*IL*1*PATIENT*MANY****MI*{member_id}~", "DMG*D8*19480512*F~", "NM1*PR*2*NGS MEDICARE*****PI*14212~"]
+    done = 0
+    claim = 0
+    while done < n_lines:
+        k = min(per_claim, n_lines - done)
+        seg += [f"CLM*{claim_prefix}{claim:07d}*{150 * k}.00***11:B:1*Y*A*Y*Y~", "HI*ABK:M6281~",
+                "NM1*82*1*OT*RENDER****XX*1588667788~"]
+        for j in range(k):
+            seg += [f"LX*{j + 1}~", f"SV1*HC:{cpt}:GO*150.00*UN*1***1~", f"DTP*472*D8*{dos}~"]
+        done += k
+        claim += 1
+    body = seg[2:]
+    seg += [f"SE*{len(body) + 2}*0001~", "GE*1*101~", "IEA*1*000000101~"]
+    return "\n".join(seg) + "\n"
+
+
+def duplicates_835(n_claims: int, claim_prefix: str = "C", cpt: str = "97110", dos: str = "20250210") -> str:
+    """An 835 answering claims 0..n_claims-1 of `many_lines_837(..., per_claim=1)`: the even ones denied as
+    duplicates (CO-18), the odd ones paid."""
+    seg = ["ST*835*0001*005010X221A1~",
+           "BPR*I*1000.00*C*ACH*CCP*01*011000015*DA*123*1512345678**01*011000028*DA*456*20250315~",
+           "TRN*1*EFT0315*1512345678~", "DTM*405*20250314~", "N1*PR*NGS MEDICARE~", "REF*2U*14212~",
+           "N1*PE*BAYSTATE OT*XX*1234567893~", "LX*1~"]
+    for c in range(n_claims):
+        denied = c % 2 == 0
+        seg += [f"CLP*{claim_prefix}{c:07d}*{4 if denied else 1}*150.00*{0 if denied else 100}.00**MB*PCN{c}*11*1~",
+                "NM1*QC*1*PATIENT*MANY~", f"SVC*HC:{cpt}:GO*150.00*{0 if denied else 100}.00**1~",
+                f"DTM*472*{dos}~", "CAS*CO*18*150.00~" if denied else "CAS*CO*45*50.00~"]
+    seg += [f"SE*{len(seg) + 1}*0001~", "GE*1*101~", "IEA*1*000000101~"]
+    return _ISA.format(gs="HP", version="005010X221A1") + "\n".join(seg) + "\n"
