@@ -141,8 +141,9 @@ def _load_one(con: duckdb.DuckDBPyConnection, prep: "_Prepared") -> FileResult:
         _load_own_tx(con, [prep])
         return _finish(prep)
     except Exception as e:  # noqa: BLE001 - the orchestrator must never see a traceback
-        res.claims_rejected += res.claims_loaded
-        res.lines_rejected += res.lines_loaded
+        # the load was rolled back: every claim and line of the loop tables is rejected (seen = loaded + rejected)
+        res.claims_rejected += sum(len(prep.tables[t]) for t in ("x12_clm", "x12_clp") if t in prep.tables)
+        res.lines_rejected += sum(len(prep.tables[t]) for t in ("x12_sv1", "x12_svc") if t in prep.tables)
         res.claims_loaded = res.lines_loaded = 0
         return _reject(res, f"could not read the X12 file ({type(e).__name__})")
 
@@ -374,6 +375,10 @@ def _walk_envelope(segs: Segments, ctx: _Context) -> _Envelope:
     return env
 
 
+def _not_loaded(n_claims: int, n_lines: int) -> str:
+    return f" ({n_claims} claims, {n_lines} lines not loaded)" if (n_claims or n_lines) else ""
+
+
 def _st_place(tx: _Tx) -> str:
     return _place(segment=tx.st_idx + 1, segment_id="ST")
 
@@ -423,7 +428,10 @@ def _prepare(raw: bytes, res: FileResult) -> _Prepared | None:
     env = _walk_envelope(segs, ctx)
     res.issues.extend(env.issues)
     if not env.txs:
-        _reject(res, "no ST transaction set found in the X12 file")
+        res.claims_rejected = int(np.count_nonzero(ctx.is_(CLM, CLP)))      # seen = loaded + rejected
+        res.lines_rejected = int(np.count_nonzero(ctx.is_(SV1, SVC)))
+        _reject(res, "no ST transaction set found in the X12 file" + _not_loaded(res.claims_rejected,
+                                                                                   res.lines_rejected))
         return None
 
     # classify transactions
@@ -460,14 +468,31 @@ def _prepare(raw: bytes, res: FileResult) -> _Prepared | None:
     claims_per_st = dict(zip(*np.unique(c["st"][is_claim], return_counts=True)))
     lines_per_st = dict(zip(*np.unique(c["st"][is_line], return_counts=True)))
     for tx in env.txs:
-        if tx.status in ("ok", "ignored"):
+        if tx.status == "ok":
             continue
         n_claims = int(claims_per_st.get(tx.st_idx + 1, 0))
         n_lines = int(lines_per_st.get(tx.st_idx + 1, 0))
+        if tx.status == "ignored" and not (n_claims or n_lines):
+            continue                         # an acknowledgement or the like: its warning is enough
         res.claims_rejected += n_claims
         res.lines_rejected += n_lines
-        what = f" ({n_claims} claims, {n_lines} lines not loaded)" if (n_claims or n_lines) else ""
-        res.issues.append(Issue(_st_place(tx), tx.reason + what, "error"))
+        res.issues.append(Issue(_st_place(tx), tx.reason + _not_loaded(n_claims, n_lines), "error"))
+    # claims and lines of the other transaction type (a CLP in an 837, an SV1 in an 835) are not read
+    st_type = np.zeros(ctx.n + 1, np.int32)
+    for tx in env.txs:
+        if tx.status == "ok":
+            st_type[tx.st_idx + 1] = 835 if tx.type == "835" else 837
+    own_type = st_type[c["st"]]
+    misplaced = ((ctx.is_(CLM, SV1) & (own_type == 835)) | (ctx.is_(CLP, SVC) & (own_type == 837)))
+    if misplaced.any():
+        n_claims = int(np.count_nonzero(misplaced & is_claim))
+        n_lines = int(np.count_nonzero(misplaced & is_line))
+        res.claims_rejected += n_claims
+        res.lines_rejected += n_lines
+        i = int(np.flatnonzero(misplaced)[0])
+        res.issues.append(Issue(_place(segment=i + 1, segment_id=uncode(int(ctx.code[i]))),
+                                f"claim or line segment(s) of the other transaction type (837 vs 835) not "
+                                f"read{_not_loaded(n_claims, n_lines)}", "error"))
     orphan = (c["st"] == 0)
     n_oc = int(np.count_nonzero(orphan & is_claim))
     n_ol = int(np.count_nonzero(orphan & is_line))
@@ -482,7 +507,7 @@ def _prepare(raw: bytes, res: FileResult) -> _Prepared | None:
 
     tables = {}
     if any(t.status == "ok" and t.type == "835" for t in env.txs):
-        tables.update(_tables_835(ctx, c, seg_ok))
+        tables.update(_tables_835(ctx, c, seg_ok, res))
     if any(t.status == "ok" and t.type == "837" for t in env.txs):
         tables.update(_tables_837(ctx, c, seg_ok, res))
     if tables:                     # every date of the loaded transactions and of the envelope
@@ -710,7 +735,7 @@ def _tx_table(ctx, c, anchors, header_owner, picks: dict[str, np.ndarray]) -> pa
     return pa.table(cols)
 
 
-def _tables_835(ctx: _Context, c, seg_ok) -> dict[str, pa.Table]:
+def _tables_835(ctx: _Context, c, seg_ok, res: FileResult) -> dict[str, pa.Table]:
     segs = ctx.segs
     env = c["env"]
     st835 = ctx.is_(ST) & (ctx.qual == code("835")) & seg_ok
@@ -738,6 +763,11 @@ def _tables_835(ctx: _Context, c, seg_ok) -> dict[str, pa.Table]:
                         "dtm_050": ctx.q(DTM, "050")}.items():
         clp[name] = _take(segs, _pick(clp_pos, claim_level, match))
 
+    orphan = np.flatnonzero(ctx.is_(SVC) & in835 & (clp_ctx == 0))
+    if len(orphan):                          # a service payment before any claim payment (CLP) of its loop
+        res.lines_rejected += len(orphan)
+        res.issues.append(Issue(_place(segment=int(orphan[0]) + 1, segment_id="SVC"),
+                                f"{len(orphan)} service line(s) (SVC) outside any claim (CLP) not loaded", "error"))
     svc_pos = ctx.pos[ctx.is_(SVC) & in835 & (clp_ctx > 0)]
     svc = {
         "svc_pos": pa.array(svc_pos),
