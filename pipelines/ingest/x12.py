@@ -15,6 +15,11 @@ How it works (all in bulk, no per-segment Python loop):
    tables with set-based SQL; a second, cheap query per table lists the values that could not be read.
    The macros are created once per connection. `read_x12_many` maps many small files in one pass (their
    tables concatenated, positions tagged with the file number), which is most of a small file's cost.
+4. Values have limits, checked here, before any staging arithmetic: units 0-99 per line, |amount| below
+   1,000,000, dates real calendar dates in 1900-2099 (every DTM, DTP, DMG, BHT04, BPR16, PLB02, GS04, ISA09:
+   `_date_issues`); anything else is stored as NULL with a warning at its segment and element. Messages
+   name the place and quote a value only through pipelines/messages.py (`shown_like`: never a PHI element,
+   never a whole segment, and only in a shape that cannot be a name, id or birth date).
 """
 from __future__ import annotations
 
@@ -27,7 +32,7 @@ import numpy as np
 import pyarrow as pa
 
 from ..messages import place as _place
-from ..messages import shown, shown_like
+from ..messages import shown_like
 from ..resources import read_sql
 from .result import FileResult, Issue
 from .x12_split import X12FormatError, Segments, code, decode, first_content, split, uncode
@@ -46,7 +51,7 @@ _LIKE_TX_TYPE = r"[0-9]{3}"                                   # ST01
 _LIKE_QUALIFIER = r"[0-9A-Z]{1,3}"                            # DTM01, DTP01, DTP02, AMT01
 # a number that is not a date or an id: inf / nan, exponent notation, or at most 4 integer digits
 _LIKE_NUMBER = r"(?i)[-+]?(inf|infinity|nan|[0-9]*\.?[0-9]+e[-+]?[0-9]+|[0-9]{0,4}(\.[0-9]{0,4})?)"
-# 8 digits that are not a calendar date (a birth date always is one), a range of two, ISA09's 6 digits
+# 8 digits that are not a calendar date (a birth date always is one); ISA09's 6 digits
 _LIKE_DATE = r"[0-9]{8}"
 _LIKE_DATE6 = r"[0-9]{6}"
 
