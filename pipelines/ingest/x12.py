@@ -391,19 +391,22 @@ def _st_place(tx: _Tx) -> str:
 def _classify(tx: _Tx) -> tuple[str, str]:
     """(status, reason) of a complete transaction from its type and version."""
     v = tx.version
-    version = shown_like(v, _LIKE_VERSION, "version") or "(unreadable)"
+
+    def version() -> str:
+        return shown_like(v, _LIKE_VERSION, "version") or "(unreadable)"
+
     if tx.type not in ("835", "837"):
         kind = shown_like(tx.type, _LIKE_TX_TYPE, "ST01") or ("(none)" if not tx.type else "(unreadable)")
         return "ignored", f"transaction set {kind} is not an 837P or 835: ignored"
     if v.startswith("00401") or v.startswith("4010"):
-        return "rejected", (f"X12 version {version} (4010) is not supported: "
+        return "rejected", (f"X12 version {version()} (4010) is not supported: "
                             f"ask the clearinghouse for the 5010 file")
     if tx.type == "837" and ("X223" in v or "X224" in v):
         kind = "837I (institutional)" if "X223" in v else "837D (dental)"
-        return "rejected", f"{kind} claims ({version}) are not supported: only 837P professional claims are read"
+        return "rejected", f"{kind} claims ({version()}) are not supported: only 837P professional claims are read"
     if v.startswith("00501") or "5010" in v:
         return "ok", ""
-    return "ok", (f"X12 version {version} is not 5010: read as 5010 (best effort)" if v
+    return "ok", (f"X12 version {version()} is not 5010: read as 5010 (best effort)" if v
                   else "no X12 version given (no GS08/ST03): read as 5010 (best effort)")
 
 
@@ -483,12 +486,16 @@ def _prepare(raw: bytes, res: FileResult) -> _Prepared | None:
         res.lines_rejected += n_lines
         res.issues.append(Issue(_st_place(tx), tx.reason + _not_loaded(n_claims, n_lines), "error"))
     # claims and lines of the other transaction type (a CLP in an 837, an SV1 in an 835) are not read
-    st_type = np.zeros(ctx.n + 1, np.int32)
-    for tx in env.txs:
-        if tx.status == "ok":
-            st_type[tx.st_idx + 1] = 835 if tx.type == "835" else 837
-    own_type = st_type[c["st"]]
-    misplaced = ((ctx.is_(CLM, SV1) & (own_type == 835)) | (ctx.is_(CLP, SVC) & (own_type == 837)))
+    ok_types = {tx.type for tx in env.txs if tx.status == "ok"}
+    if ("835" in ok_types and ctx.is_(CLM, SV1).any()) or ("837" in ok_types and ctx.is_(CLP, SVC).any()):
+        st_type = np.zeros(ctx.n + 1, np.int32)
+        for tx in env.txs:
+            if tx.status == "ok":
+                st_type[tx.st_idx + 1] = 835 if tx.type == "835" else 837
+        own_type = st_type[c["st"]]
+        misplaced = (ctx.is_(CLM, SV1) & (own_type == 835)) | (ctx.is_(CLP, SVC) & (own_type == 837))
+    else:
+        misplaced = np.zeros(0, bool)
     if misplaced.any():
         n_claims = int(np.count_nonzero(misplaced & is_claim))
         n_lines = int(np.count_nonzero(misplaced & is_line))
@@ -516,7 +523,10 @@ def _prepare(raw: bytes, res: FileResult) -> _Prepared | None:
     if any(t.status == "ok" and t.type == "837" for t in env.txs):
         tables.update(_tables_837(ctx, c, seg_ok, res))
     if tables:                     # every date of the loaded transactions and of the envelope
-        dated = (np.isin(ctx.code, (DTM, DTP, DMG, BHT, BPR, PLB)) & seg_ok) | ctx.is_(ISA, GS)
+        dated = ctx.code == DTM                      # (not ctx.is_: no cached masks for these)
+        for seg_id in (DTP, DMG, BHT, BPR, PLB):
+            dated |= ctx.code == seg_id
+        dated = (dated & seg_ok) | ctx.is_(ISA, GS)
         res.issues.extend(_date_issues(segs, np.flatnonzero(dated)))
     # rows are inserted, counted and checked by the mapping SQL (`_load`), then `_finish` completes res
     return _Prepared(res, env, kinds, tables)
@@ -531,8 +541,11 @@ def _date_issues(segs: Segments, idx: np.ndarray) -> list[Issue]:
     (`_dates_certainly_valid`); only the rest is looked at one segment at a time."""
     issues: list[Issue] = []
     more = 0
-    for i in idx[~_dates_certainly_valid(segs, idx)].tolist():
-        els = segs.elements(i)
+    if len(idx) > _DATES_ONE_BY_ONE:                # numpy's fixed cost pays from about this many on
+        idx = idx[~_dates_certainly_valid(segs, idx)]
+    data, starts, ends = segs.data, segs.starts, segs.ends
+    for i in idx.tolist():
+        els = data[starts[i]:ends[i]].tobytes().decode("utf-8", "replace").split(_E)
         for el, what, value, q in _date_problems(els):
             if len(issues) >= _MAX_ISSUES_PER_REASON:
                 more += 1
@@ -582,14 +595,18 @@ def _date_problems(els: list[str]) -> list[tuple[str, str, str, str | None]]:
 
 
 _DATE_ELEMENT = {"BHT": 4, "BPR": 16, "PLB": 2, "GS": 4, "ISA": 9}
+_DATES_ONE_BY_ONE = 64
+_MONTH_DAYS = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 def _real_date(v: str) -> bool:
     """CCYYMMDD, a real calendar date in 1900-2099: exactly what x12_date reads (the rest is NULL)."""
-    if len(v) != 8 or not (v.isascii() and v.isdigit()):
+    if len(v) != 8 or not (v.isascii() and v.isdigit()) or not "1900" <= v[:4] <= "2099":
         return False
-    y, m, d = int(v[:4]), int(v[4:6]), int(v[6:])
-    return 1900 <= y <= 2099 and 1 <= m <= 12 and 1 <= d <= calendar.monthrange(y, m)[1]
+    m, d = int(v[4:6]), int(v[6:])
+    if not 1 <= m <= 12 or d < 1:
+        return False
+    return d <= _MONTH_DAYS[m] if m != 2 else d <= (29 if calendar.isleap(int(v[:4])) else 28)
 
 
 def _real_date6(v: str) -> bool:
@@ -601,22 +618,37 @@ def _real_date6(v: str) -> bool:
     return 1 <= m <= 12 and 1 <= d <= calendar.monthrange(y, m)[1]
 
 
-# The usual shapes of the date segments, in canonical delimiters (chr(31) between elements): segment id,
-# length, (offset, bytes) that must be there, and the offsets of the CCYYMMDD dates in it.
+# The usual shapes of the date segments, in canonical delimiters (chr(31) between elements): a template of
+# the whole segment, '?' any byte (a qualifier), '#' a digit of a CCYYMMDD date.
 _E = chr(31)
 _DATE_SHAPES = [
-    ("DTM", 16, [(3, _E), (7, _E)], [8]),                                   # DTM*472*CCYYMMDD
-    ("DTP", 19, [(3, _E), (7, _E + "D8" + _E)], [11]),                      # DTP*472*D8*CCYYMMDD
-    ("DTP", 29, [(3, _E), (7, _E + "RD8" + _E), (20, "-")], [12, 21]),      # DTP*472*RD8*CCYYMMDD-CCYYMMDD
-    ("DMG", 15, [(3, _E + "D8" + _E)], [7]),                                # DMG*D8*CCYYMMDD
-    ("DMG", 17, [(3, _E + "D8" + _E), (15, _E)], [7]),                      # DMG*D8*CCYYMMDD*F
+    ("DTM", f"DTM{_E}???{_E}########"),                                     # DTM*472*CCYYMMDD
+    ("DTP", f"DTP{_E}???{_E}D8{_E}########"),                               # DTP*472*D8*CCYYMMDD
+    ("DTP", f"DTP{_E}???{_E}RD8{_E}########-########"),                     # DTP*472*RD8*CCYYMMDD-CCYYMMDD
+    ("DMG", f"DMG{_E}D8{_E}########"),                                      # DMG*D8*CCYYMMDD
+    ("DMG", f"DMG{_E}D8{_E}########{_E}?"),                                 # DMG*D8*CCYYMMDD*F
 ]
+
+
+def _shape(seg_id: str, template: str) -> tuple:
+    """(segment code, length, offsets of the fixed bytes after the id, those bytes, offsets of the dates)."""
+    fixed = [i for i, ch in enumerate(template) if ch not in "?#" and i >= len(seg_id)]
+    dates = [i for i in range(len(template) - 7) if template[i:i + 8] == "#" * 8 and template[i - 1:i] != "#"]
+    return (code(seg_id), len(template), np.array(fixed, np.int64),
+            np.frombuffer("".join(template[i] for i in fixed).encode(), np.uint8), dates)
+
+
+_SHAPES = [_shape(seg_id, template) for seg_id, template in _DATE_SHAPES]
 _DAYS = np.array([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31, 0, 0, 0], np.int32)
+_DIGIT_WEIGHTS = np.array([[1000, 0, 0], [100, 0, 0], [10, 0, 0], [1, 0, 0], [0, 10, 0], [0, 1, 0], [0, 0, 10],
+                           [0, 0, 1]], np.int32)
+_BYTES_AT_ONCE = 1 << 16          # below this many segment bytes of a shape, gather them in one (rows, size) take
 
 
 def _dates_certainly_valid(segs: Segments, idx: np.ndarray) -> np.ndarray:
     """For the date segments `idx`: True where the segment has one of the usual shapes and its dates are
-    real calendar dates in 1900-2099 (the rule of `_real_date`) — decided with a few numpy passes."""
+    real calendar dates in 1900-2099 (the rule of `_real_date`) — decided with a few numpy passes: a small
+    file's segments in one (rows, bytes) gather per shape, a large file's column by column (less memory)."""
     ok = np.zeros(len(idx), bool)
     if not len(idx):
         return ok
@@ -624,30 +656,33 @@ def _dates_certainly_valid(segs: Segments, idx: np.ndarray) -> np.ndarray:
     starts = segs.starts[idx]
     length = segs.ends[idx] - starts
     codes = segs.seg_code[idx]
-    for seg_id, size, fixed, date_at in _DATE_SHAPES:
-        cand = np.flatnonzero((codes == code(seg_id)) & (length == size))
-        for off, text in fixed:
-            for j, ch in enumerate(text.encode()):
-                if len(cand):
-                    cand = cand[data[starts[cand] + (off + j)] == ch]
-        for at in date_at:
-            if not len(cand):
-                break
-            base = starts[cand] + at
-            fine = np.ones(len(cand), bool)
-            digits = []
-            for j in range(8):
-                dj = data[base + j] - np.uint8(48)             # wraps around: > 9 = not a digit
-                fine &= dj <= 9
-                digits.append(dj.astype(np.int32))
-            y = digits[0] * 1000 + digits[1] * 100 + digits[2] * 10 + digits[3]
-            m = digits[4] * 10 + digits[5]
-            d = digits[6] * 10 + digits[7]
+    of_id: dict[int, np.ndarray] = {}
+    for seg_code, size, fixed, fixed_bytes, date_at in _SHAPES:
+        if seg_code not in of_id:
+            of_id[seg_code] = np.flatnonzero(codes == seg_code)
+        rows = of_id[seg_code]
+        rows = rows[length[rows] == size]
+        if not len(rows):
+            continue
+        base = starts[rows]
+        if len(rows) * size <= _BYTES_AT_ONCE:
+            sub = data[base[:, None] + np.arange(size)]
+            fine = (sub[:, fixed] == fixed_bytes).all(axis=1)
+            dates = [sub[:, at:at + 8] for at in date_at]
+        else:
+            fine = np.ones(len(rows), bool)
+            for off, byte in zip(fixed.tolist(), fixed_bytes.tolist()):
+                fine &= data[base + off] == byte
+            dates = [np.stack([data[base + at + j] for j in range(8)], axis=1) for at in date_at]
+        for d8 in dates:
+            digits = d8 - np.uint8(48)                                # wraps around: > 9 = not a digit
+            fine &= (digits <= 9).all(axis=1)
+            ymd = digits.astype(np.int32) @ _DIGIT_WEIGHTS
+            y, m, d = ymd[:, 0], ymd[:, 1], ymd[:, 2]
             leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
             mdays = np.where((m == 2) & ~leap, 28, _DAYS[m & 15])
             fine &= (y >= 1900) & (y <= 2099) & (m >= 1) & (m <= 12) & (d >= 1) & (d <= mdays)
-            cand = cand[fine]
-        ok[cand] = True
+        ok[rows[fine]] = True
     return ok
 
 
@@ -844,8 +879,10 @@ def _tables_837(ctx: _Context, c, seg_ok, res: FileResult) -> dict[str, pa.Table
                                 f"{len(orphan)} service line(s) (SV1) outside any claim (CLM) not loaded", "error"))
     sv1_pos = ctx.pos[sv1_all & (clm_ctx > 0)]
     owners = clm_ctx[sv1_pos - 1]                      # non-decreasing: a claim's lines follow it
-    first = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]]) if len(owners) else np.zeros(0, np.int64)
-    ordinal = np.arange(len(owners)) - np.repeat(first, np.diff(np.r_[first, len(owners)])) + 1
+    new_claim = np.ones(len(owners), bool)
+    new_claim[1:] = owners[1:] != owners[:-1]
+    ordinal = np.arange(1, len(owners) + 1)
+    ordinal -= np.maximum.accumulate(np.where(new_claim, ordinal - 1, 0)) if len(owners) else 0
     sv1 = {"sv1_pos": pa.array(sv1_pos), "clm_pos": pa.array(owners),
            "ordinal": pa.array(ordinal.astype(np.int32)),  # the line's place in its claim: 1, 2, ...
            "lx": _take(segs, lx_ctx[sv1_pos - 1] - 1), "sv1": _take(segs, sv1_pos - 1)}

@@ -57,7 +57,7 @@ create or replace temp macro x12_date(v) as
 create or replace temp macro x12_date6(v) as
     case when length(v) = 6 then try_strptime(v, '%y%m%d')::date end;
 -- (try_cast ignores surrounding spaces and gives NULL for '' by itself: no trim / nullif needed)
-create or replace temp macro x12_amount(v) as try_cast(v as decimal(8, 2))::decimal(12, 2);
+create or replace temp macro x12_amount(v) as try_cast(v as decimal(8, 2));
 create or replace temp macro x12_double(v) as try_cast(v as double);
 create or replace temp macro x12_within(x, lo, hi) as case when x > lo and x < hi then x end;
 create or replace temp macro x12_number(v) as x12_within(x12_double(v), -1e9, 1e9);
