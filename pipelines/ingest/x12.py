@@ -35,7 +35,7 @@ from ..messages import place as _place
 from ..messages import shown_like
 from ..resources import read_sql
 from .result import FileResult, Issue
-from .x12_split import X12FormatError, Segments, code, decode, first_content, split, uncode
+from .x12_split import ELEM, X12FormatError, Segments, code, decode, first_content, split, uncode
 
 __all__ = ["looks_like_x12", "read_x12", "read_x12_many"]
 
@@ -832,6 +832,24 @@ def _tables_835(ctx: _Context, c, seg_ok, res: FileResult) -> dict[str, pa.Table
             "x12_cas": pa.table(cas), "x12_plb": pa.table(plb)}
 
 
+def _lx_is_ordinal(segs: Segments, lx_idx: np.ndarray, ordinal: np.ndarray) -> np.ndarray:
+    """Per service line: is its LX segment exactly 'LX' + its place in the claim (LX*1, LX*2 ...)? Those lines
+    are numbered by their place without reading LX01 (x12_837.sql); only the claims of the others are looked
+    at for a missing or repeated line number."""
+    ok = lx_idx >= 0
+    at = np.where(ok, lx_idx, 0)
+    start, length = segs.starts[at] + 3, segs.ends[at] - segs.starts[at] - 3
+    digits = 1 + (ordinal >= 10).astype(np.int64) + (ordinal >= 100) + (ordinal >= 1000)
+    ok &= (length == digits) & (ordinal < 10000) & (segs.data[np.minimum(start - 1, len(segs.data) - 1)] == ELEM)
+    for k in range(4):
+        check = ok & (digits > k)
+        if not check.any():
+            break
+        want = (ordinal // 10 ** np.maximum(digits - 1 - k, 0)) % 10 + 48
+        ok[check] = segs.data[start[check] + k] == want[check]
+    return ok
+
+
 def _tables_837(ctx: _Context, c, seg_ok, res: FileResult) -> dict[str, pa.Table]:
     segs = ctx.segs
     env = c["env"]
@@ -883,9 +901,11 @@ def _tables_837(ctx: _Context, c, seg_ok, res: FileResult) -> dict[str, pa.Table
     new_claim[1:] = owners[1:] != owners[:-1]
     ordinal = np.arange(1, len(owners) + 1)
     ordinal -= np.maximum.accumulate(np.where(new_claim, ordinal - 1, 0)) if len(owners) else 0
+    lx_idx = lx_ctx[sv1_pos - 1] - 1
     sv1 = {"sv1_pos": pa.array(sv1_pos), "clm_pos": pa.array(owners),
            "ordinal": pa.array(ordinal.astype(np.int32)),  # the line's place in its claim: 1, 2, ...
-           "lx": _take(segs, lx_ctx[sv1_pos - 1] - 1), "sv1": _take(segs, sv1_pos - 1)}
+           "lx_ok": pa.array(_lx_is_ordinal(segs, lx_idx, ordinal)),
+           "lx": _take(segs, lx_idx), "sv1": _take(segs, sv1_pos - 1)}
     for name, match in {"dtp_472": ctx.q(DTP, "472"), "ref_6r": ctx.q(REF, "6R"), "ref_g1": ctx.q(REF, "G1"),
                         "nm1_82": ctx.q(NM1, "82")}.items():
         sv1[name] = _take(segs, _pick(sv1_pos, sv1_ctx, match))

@@ -13,7 +13,7 @@
 --              clm_pos, st_pos, hl_pos (the HL the claim sits in), clm, ref_g1, ref_f8, nm1_82, nm1_dn, nm1_p3,
 --              his (the list of the claim's HI segments, in file order)
 --   x12_sv1    one row per SV1 (loop 2400 and 2420A): sv1_pos, clm_pos, ordinal (the line's place in its
---              claim: 1, 2, ...), lx, sv1, dtp_472, ref_6r, ref_g1, nm1_82
+--              claim: 1, 2, ...), lx_ok (its LX is exactly LX*<ordinal>), lx, sv1, dtp_472, ref_6r, ref_g1, nm1_82
 --
 -- Positions are 1-based in the file; when several files are mapped in one pass, file number << 32 is
 -- added to each non-zero position (see x12_pos / x12_file in x12_macros.sql).
@@ -132,19 +132,19 @@ from candidates;
 -- a warning. Only the claims with a line whose LX01 differs from its place are looked at (none, in a clean file).
 -- @run
 create or replace temp table x12_sv1_renumbered as
-with numbered as (
+with odd_claims as (   -- lx_ok: the reader saw LX*<the line's place> (the usual case, nothing to look at)
+    select distinct clm_pos from x12_sv1 where not lx_ok
+),
+numbered as (
     select sv1_pos, clm_pos, ordinal, try_cast(x12_el(lx, 1) as integer) as lx_number, x12_el(lx, 1) as lx01
     from x12_sv1
-),
-odd_claims as (
-    select distinct clm_pos from numbered where lx_number is distinct from ordinal
+    where clm_pos in (select clm_pos from odd_claims)
 ),
 checked as (
     select *, case when lx_number between 1 and 999
                         and row_number() over (partition by clm_pos, lx_number order by sv1_pos) = 1
                    then lx_number else 1000 + ordinal end as line_number
     from numbered
-    where clm_pos in (select clm_pos from odd_claims)
 )
 select sv1_pos, line_number, lx01 from checked where line_number is distinct from lx_number;
 
@@ -159,7 +159,8 @@ claim_ids as (   -- CLM01 split once per claim, not once per line
 )
 select
     c.claim_id                                                   as claim_id,
-    coalesce(r.line_number, try_cast(x12_el(l.lx, 1) as integer)) as line_number,
+    case when l.lx_ok then l.ordinal
+         else coalesce(r.line_number, try_cast(x12_el(l.lx, 1) as integer)) end as line_number,
     l.proc[1]                                                    as proc_qualifier,
     l.proc[2]                                                    as cpt,
     x12_modifiers(l.proc)                                        as modifiers,
