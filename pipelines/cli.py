@@ -16,11 +16,13 @@ from rich.console import Console
 
 from . import __version__
 from .errors import InputError
+from .reference.cli import reference_app
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Revenue-cycle audit of an occupational therapy practice's 837P, 835 and EMR exports.")
 console = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False)
+app.add_typer(reference_app, name="reference")
 
 
 def _version(value: bool) -> None:
