@@ -13,6 +13,7 @@ import io
 import re
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -133,7 +134,8 @@ def _read_zip(name: str, data: bytes, sha: str) -> tuple[list[Unit], list[str]]:
         try:
             sources.append(Source(PurePosixPath(m.filename).name, z.read(m), container=name,
                                   container_sha256=sha))
-        except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, EOFError) as exc:
+        except (zipfile.BadZipFile, zlib.error, OSError, ValueError, RuntimeError, EOFError,
+                NotImplementedError) as exc:
             raise Refused(f"its member {PurePosixPath(m.filename).name} cannot be read ({exc}): "
                           "the zip is damaged") from None
     # PPRRVU members first: a GPCI member belongs to the RVU release of its zip.

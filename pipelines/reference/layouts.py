@@ -396,8 +396,15 @@ def _read(con: duckdb.DuckDBPyConnection, path: Path, header: Header, width: int
     except duckdb.Error as exc:
         m = re.search(r"Line:\s*(\d+)", str(exc))
         where = f"line {int(m.group(1)) + header.lines_before_data}" if m else "a row"
-        raise Refused(f"{where} has more fields than the {width} columns of its header "
+        raise Refused(f"{where} has more fields than the {len(header.cells)} columns of its header "
                       "(not a CMS layout, or rows run together)") from None
+    # cells past the header's last column may exist (a trailing delimiter) but must be empty
+    extra = [f"coalesce(trim(c{i}), '') <> ''" for i in range(len(header.cells), width)]
+    if extra:
+        row = _one(con, f"select line from raw where {' or '.join(extra)} order by line limit 1")
+        if row:
+            raise Refused(f"line {row[0]} has more fields than the {len(header.cells)} columns of its header "
+                          "(not a CMS layout, or rows run together)")
 
 
 def _one(con: duckdb.DuckDBPyConnection, sql: str, params=None) -> tuple | None:
@@ -414,8 +421,18 @@ def _column(cells: list[str], *wanted: str, contains: bool = False, optional: bo
                 return i
     if optional:
         return None
-    raise Refused(f"no '{wanted[0]}' column in its header (columns: " +
-                  ", ".join(shown(c) for c in cells if c)[:300] + ")")
+    present = ", ".join(shown(c) for c in cells if c)
+    raise Refused(f"its header has no {_LABELS.get(wanted[0], wanted[0])} column (it has: "
+                  f"{present[:300]}{'…' if len(present) > 300 else ''})")
+
+
+_LABELS = {"HCPCS": "'HCPCS'", "MOD": "'MOD'", "STATUSCODE": "'STATUS CODE'", "WORKRVU": "'WORK RVU'",
+           "NONFACPERVU": "'NON-FAC PE RVU'", "MPRVU": "'MP RVU'", "MULTPROC": "'MULT PROC'",
+           "CONVFACTOR": "'CONV FACTOR'", "CONTRACTOR": "'Medicare Administrative Contractor'",
+           "STATE": "'State'", "LOCALITYNUMBER": "'Locality Number'", "LOCALITYNAME": "'Locality Name'",
+           "PEGPCI": "'PE GPCI'", "MPGPCI": "'MP GPCI'", "EFFECTIVE": "'Effective Date'",
+           "DELETION": "'Deletion Date'", "MODIFIER": "'Modifier'", "MUEVALUE": "'... MUE Values'",
+           "ADJUDICATIONINDICATOR": "'MUE Adjudication Indicator'"}
 
 
 def _first_bad(con: duckdb.DuckDBPyConnection, checks: list[tuple[str, str]]) -> None:
