@@ -406,3 +406,15 @@ def test_release_source_names_the_file_and_its_hash(store):
     rel = next(r for r in store.releases() if r.label == "RVU26C nonQPP")
     assert rel.source.startswith("CMS RVU26C nonQPP (PPRRVU2026_Jul_nonQPP.csv in RVU26C.zip, sha256 ")
     assert rel.files[0].container_sha256 is not None and len(rel.files[0].container_sha256) == 64
+
+
+def test_a_damaged_manifest_is_an_error_the_analyst_can_act_on(store, tmp_path):
+    from pipelines.reference.store import StoreError
+    import_files([MUE], store)
+    (store.path / "manifest.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(StoreError, match="manifest cannot be read"):
+        store.register(duckdb.connect(":memory:"))
+    res = CliRunner().invoke(app, ["reference", "list", "--reference", str(store.path)])
+    assert res.exit_code == 2 and "import the CMS files again into a new folder" in res.output
+    assert "Traceback" not in res.output
+    assert one_result(store, PTP).status == "refused"

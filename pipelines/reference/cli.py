@@ -58,9 +58,13 @@ def import_(files: list[Path] = typer.Argument(..., help="CMS files or their zip
 def list_(reference: Optional[Path] = _REFERENCE) -> None:
     """Each loaded release: kind, effective dates, file names, sha256 (short), rows."""
     from .layouts import KIND_LABEL
-    from .store import open_store
+    from .store import StoreError, open_store
     store = open_store(reference)
-    releases = store.releases()
+    try:
+        releases = store.releases()
+    except StoreError as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2)
     if not releases:
         console.print(f"no CMS release loaded in {escape(str(store.path))}; the bundled seeds are used "
                       "(load files with `rcm-audit reference import`)")

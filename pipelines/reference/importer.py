@@ -21,7 +21,7 @@ import duckdb
 
 from .layouts import (KIND_LABEL, Refused, Source, Unit, _rvu_release_from_names, decode, quarter_start,
                       read_gpci, read_mue, read_ptp, read_rvu, recognise)
-from .store import FileRef, Release, ReferenceStore
+from .store import FileRef, Release, ReferenceStore, StoreError
 
 # Within a zip CMS ships the same table as .csv, .txt and .xlsx: read the first of these that exists.
 PREFERRED = (".csv", ".txt", ".xlsx")
@@ -71,8 +71,14 @@ def import_files(paths: list[Path], store: ReferenceStore) -> list[ImportResult]
             continue
         try:
             results.append(commit(store, str(p), units, skipped))
+        except StoreError as exc:
+            results.append(ImportResult(str(p), "refused", f"not stored: {exc}"))
         except OSError as exc:
-            store.collect_garbage()
+            try:
+                with store.locked():
+                    store.collect_garbage()
+            except OSError:
+                pass
             results.append(ImportResult(str(p), "refused", f"not stored, the store is as it was: {exc}"))
     return results
 
@@ -265,7 +271,8 @@ def commit(store: ReferenceStore, path: str, units: list[Unit], skipped: list[st
                 if o.change == "unchanged":
                     continue
                 u = o.unit
-                fname = "-".join(x for x in (u.kind, u.release, u.part, u.source.sha256[:12]) if x) + ".parquet"
+                fname = "-".join(x for x in (u.kind, u.release, u.part, u.effective_from.strftime("%Y%m%d"),
+                                             u.source.sha256[:12]) if x) + ".parquet"
                 rel = store.write_table(re.sub(r"[^A-Za-z0-9._-]", "_", fname), u.table)
                 written.append(rel)
                 files = (FileRef(u.source.name, u.source.sha256, u.source.container,

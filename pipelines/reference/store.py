@@ -4,7 +4,7 @@ Layout of the store folder (`--reference DIR`, else $RCM_AUDIT_REFERENCE, else
 $XDG_DATA_HOME/rcm-audit/reference, else ~/.local/share/rcm-audit/reference):
 
     manifest.json            the loaded releases (below); replaced atomically, the one source of truth
-    data/<kind>-<release>-<part>-<sha12>.parquet   one normalised table per release entry
+    data/<kind>-<release>-<part>-<yyyymmdd>-<sha12>.parquet   one normalised table per release entry
     .lock                    held while an import runs
 
 A release entry is one (kind, effective_from, part): kind `rvu` (part `nonQPP` or `QPP`), `gpci`, `ptp`
@@ -47,11 +47,16 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..errors import InputError
 from .layouts import SCHEMAS
 
 MANIFEST = "manifest.json"
 FORMAT = 1
 TABLES = ("ref_releases", "ref_rvu", "ref_gpci", "ref_ptp", "ref_mue")
+
+
+class StoreError(InputError):
+    """The store folder cannot be read (a damaged manifest.json): the message says what to do."""
 
 
 def default_location() -> Path:
@@ -160,8 +165,13 @@ class ReferenceStore:
         m = self.path / MANIFEST
         if not m.is_file():
             return []
-        doc = json.loads(m.read_text(encoding="utf-8"))
-        return derive_effective_to([Release.from_json(d) for d in doc.get("releases", [])])
+        try:
+            doc = json.loads(m.read_text(encoding="utf-8"))
+            return derive_effective_to([Release.from_json(d) for d in doc.get("releases", [])])
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise StoreError(f"the reference store's manifest cannot be read ({type(exc).__name__}); import the "
+                             "CMS files again into a new folder (--reference DIR) or remove this one",
+                             str(m)) from None
 
     def table(self, release: Release) -> pa.Table:
         return pq.read_table(self.path / release.data, schema=SCHEMAS[release.kind])
