@@ -21,11 +21,13 @@ from rich.markup import escape
 
 from . import __version__
 from .errors import AuditError, InputError
+from .reference.cli import reference_app
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Revenue-cycle audit of an occupational therapy practice's 837P, 835 and EMR exports.")
 console = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+app.add_typer(reference_app, name="reference")
 
 REFERENCE_OPTION = typer.Option(None, "--reference", help="The CMS reference store (default: RCM_AUDIT_REFERENCE, "
                                                           "else ~/.local/share/rcm-audit/reference).")
