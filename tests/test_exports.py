@@ -11,7 +11,9 @@ import pytest
 
 from pipelines import warehouse
 from pipelines.ingest import aliases
-from pipelines.ingest.exports import _date, is_export, read_export
+from pipelines.ingest.export_grid import cell_text
+from pipelines.ingest.export_values import date as parse_date
+from pipelines.ingest.exports import is_export, read_export
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 DOCS = Path(__file__).parent.parent / "docs" / "input_layouts.md"
@@ -29,6 +31,11 @@ def write(tmp_path: Path, name: str, text: str | bytes, encoding: str = "utf-8")
     p = tmp_path / name
     p.write_bytes(text if isinstance(text, bytes) else text.encode(encoding))
     return p
+
+
+def _date(value, field: str):
+    """A cell (as a spreadsheet would hold it) read as a date."""
+    return parse_date(cell_text(value), field)
 
 
 def rows(con, sql: str) -> list[tuple]:
@@ -331,7 +338,8 @@ def test_missing_required_column(con, tmp_path):
     text = "Patient ID,Units,Minutes\nP1,1,15\n"
     [r] = read_export(con, write(tmp_path, "v.csv", text), "v.csv")
     assert (r.kind, r.status) == ("visits", "rejected")
-    assert r.message == "missing required column(s) dos, cpt; found: Patient ID, Units, Minutes"
+    assert r.message.startswith("missing required column(s) dos, cpt; found: Patient ID, Units, Minutes; ")
+    assert "practice.toml" in r.message
     assert r.lines_loaded == 0
     assert rows(con, "select count(*) from visits") == [(0,)]
 
@@ -478,7 +486,7 @@ def test_xlsx_sheet_missing_required_column_and_workbook_with_nothing(con, tmp_p
     wb.save(tmp_path / "bad.xlsx")
     [r] = read_export(con, tmp_path / "bad.xlsx", "bad.xlsx")
     assert (r.kind, r.status) == ("visits", "rejected")
-    assert r.message == "sheet Visits: missing required column(s) cpt; found: MRN, DOS, Units"
+    assert r.message.startswith("sheet Visits: missing required column(s) cpt; found: MRN, DOS, Units; ")
 
     wb = openpyxl.Workbook()
     wb.active.title = "Cover"
