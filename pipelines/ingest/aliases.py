@@ -319,8 +319,13 @@ def match_header(header: object, kind: str) -> tuple[str | None, str | None]:
     if header is None:
         return None, None
     text = str(header).strip()
-    if not text:
+    if not text or len(text) > 200:
         return None, None
+    return _match_header(text, kind)
+
+
+@lru_cache(maxsize=8192)
+def _match_header(text: str, kind: str) -> tuple[str | None, str | None]:
     hit = _exact_lookup(kind).get(normalize_header(text))
     if hit:
         return hit[0], None

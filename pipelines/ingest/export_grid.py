@@ -93,6 +93,21 @@ def decode(data: bytes) -> str:
     return text
 
 
+def head_text(data: bytes, lines: int = HEAD_ROWS) -> str:
+    """The first lines of a text file, decoded like `decode` (without decoding the whole file)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or (
+            b"\r" in data[:1 << 16] and b"\r\n" not in data[:1 << 16]):
+        return decode(data[:1 << 20])
+    end, pos = len(data), 0
+    for _ in range(lines):
+        nl = data.find(b"\n", pos)
+        if nl < 0:
+            end = len(data)
+            break
+        end = pos = nl + 1
+    return decode(data[:min(end, 1 << 20)])
+
+
 def split_line(line: str, delimiter: str) -> list[str] | None:
     """One physical line split into values (Python's csv module, strict quoting); None when its quoting
     is broken."""
@@ -102,19 +117,19 @@ def split_line(line: str, delimiter: str) -> list[str] | None:
         return None
 
 
-def csv_sheet(data: bytes, text: str, delimiter: str) -> Sheet:
-    """A CSV read with one delimiter. `text` is `decode(data)`."""
-    lines = text.split("\n", HEAD_ROWS)[:HEAD_ROWS]
-    head, numbers = [], []
-    for n, line in enumerate(lines, start=1):
+def csv_sheet(data: bytes, head: str, delimiter: str) -> Sheet:
+    """A CSV read with one delimiter. `head` is `head_text(data)`; the whole file is decoded only when
+    Arrow cannot read its bytes as they are."""
+    head_rows, numbers = [], []
+    for n, line in enumerate(head.split("\n")[:HEAD_ROWS], start=1):
         got = split_line(line, delimiter)
-        head.append([v for v in got] if got is not None else [line])
+        head_rows.append(got if got is not None else [line])
         numbers.append(n)
 
     def read_body(header_row: int, ncols: int) -> Body:
-        return _csv_body(data, text, delimiter, header_row, ncols)
+        return _csv_body(data, delimiter, header_row, ncols)
 
-    return Sheet(None, head, numbers, read_body, delimiter=delimiter)
+    return Sheet(None, head_rows, numbers, read_body, delimiter=delimiter)
 
 
 def _clean_bytes(data: bytes) -> bool:
@@ -125,9 +140,9 @@ def _clean_bytes(data: bytes) -> bool:
     return cr == 0 or cr == data.count(b"\r\n")
 
 
-def _line_offsets(buf: bytes, header_row: int) -> int:
-    """Byte offset of the line after `header_row` (1-based)."""
-    pos = 0
+def _line_offsets(buf: bytes, header_row: int, start: int = 0) -> int:
+    """Byte offset of the line after `header_row` (1-based), counting from `start`."""
+    pos = start
     for _ in range(header_row):
         nl = buf.find(b"\n", pos)
         if nl < 0:
@@ -136,11 +151,15 @@ def _line_offsets(buf: bytes, header_row: int) -> int:
     return pos
 
 
-def _nonempty_line_numbers(body: bytes, first_row: int) -> np.ndarray:
-    """Row numbers of the non-empty lines of `body` (a line of only '\\r' is empty)."""
-    if not body:
+def _nonempty_line_numbers(data: bytes, start: int, first_row: int) -> np.ndarray:
+    """Row numbers of the non-empty lines of data[start:] (a line of only '\\r' is empty)."""
+    if start >= len(data):
         return np.zeros(0, dtype=np.int64)
-    arr = np.frombuffer(body, dtype=np.uint8)
+    if data.find(b"\n\n", start) < 0 and data.find(b"\n\r\n", start) < 0 and \
+            not data.startswith((b"\n", b"\r\n"), start):
+        n = data.count(b"\n", start) + (0 if data.endswith(b"\n") else 1)     # no empty line
+        return np.arange(first_row, first_row + n, dtype=np.int64)
+    arr = np.frombuffer(data, dtype=np.uint8, offset=start)
     nl = np.flatnonzero(arr == 10)
     starts = np.concatenate(([0], nl + 1))
     ends = np.concatenate((nl, [len(arr)]))
@@ -151,20 +170,19 @@ def _nonempty_line_numbers(body: bytes, first_row: int) -> np.ndarray:
     return np.flatnonzero(nonempty).astype(np.int64) + first_row
 
 
-def _csv_body(data: bytes, text: str, delimiter: str, header_row: int, ncols: int) -> Body:
+def _csv_body(data: bytes, delimiter: str, header_row: int, ncols: int) -> Body:
     if _clean_bytes(data):
-        raw = data[3:] if data.startswith(codecs.BOM_UTF8) else data
-        body = raw[_line_offsets(raw, header_row):]
-        got = _arrow_body(body, delimiter, header_row + 1, ncols)
+        bom = 3 if data.startswith(codecs.BOM_UTF8) else 0
+        got = _arrow_body(data, _line_offsets(data, header_row, bom), delimiter, header_row + 1, ncols)
         if got is not None:
             return got
-    lines = text.split("\n")[header_row:]
+    lines = decode(data).split("\n")[header_row:]
     return _python_body(lines, delimiter, header_row + 1, ncols)
 
 
-def _arrow_body(body: bytes, delimiter: str, first_row: int, ncols: int) -> Body | None:
-    """Arrow's reader over the bytes; None when a record spans lines or the bytes are not UTF-8 (the
-    caller then splits line by line)."""
+def _arrow_body(data: bytes, start: int, delimiter: str, first_row: int, ncols: int) -> Body | None:
+    """Arrow's reader over data[start:] (not copied); None when a record spans lines or the bytes are not
+    UTF-8 (the caller then splits line by line)."""
     names = [f"c{i}" for i in range(ncols)]
     invalid: list[tuple[int, str]] = []
 
@@ -172,19 +190,29 @@ def _arrow_body(body: bytes, delimiter: str, first_row: int, ncols: int) -> Body
         invalid.append((row.number, row.text))
         return "skip"
 
-    numbers = _nonempty_line_numbers(body, first_row)
+    numbers = _nonempty_line_numbers(data, start, first_row)
+    body = pa.py_buffer(data).slice(start)
     if len(numbers) == 0:
         return _empty_body(ncols)
-    try:
-        table = pacsv.read_csv(
-            pa.py_buffer(body),
-            read_options=pacsv.ReadOptions(column_names=names, use_threads=False, block_size=8 << 20),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True,
-                                              escape_char=False, newlines_in_values=True,
-                                              ignore_empty_lines=True, invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
-    except (pa.ArrowInvalid, pa.ArrowException, ValueError):
+
+    def read(threads: bool) -> pa.Table | None:
+        try:
+            return pacsv.read_csv(
+                pa.BufferReader(body),
+                read_options=pacsv.ReadOptions(column_names=names, use_threads=threads, block_size=4 << 20),
+                parse_options=pacsv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True,
+                                                  escape_char=False, newlines_in_values=True,
+                                                  ignore_empty_lines=True, invalid_row_handler=on_invalid),
+                convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                     strings_can_be_null=False, quoted_strings_can_be_null=False))
+        except (pa.ArrowInvalid, pa.ArrowException, ValueError):
+            return None
+
+    table = read(threads=True)                      # row numbers of invalid rows are only known unthreaded
+    if table is not None and invalid:
+        invalid.clear()
+        table = read(threads=False)
+    if table is None:
         return None
     if table.num_rows + len(invalid) != len(numbers):
         return None                                   # a record ran over a line break

@@ -1,28 +1,34 @@
 """Rows of a recognised export -> visits / plans_of_care / authorizations, in bulk.
 
-The body (every row below the header, all cells text, `_row` = spreadsheet row number) is registered
-in DuckDB as it comes from Arrow. Each typed column is converted once per *distinct* text by the
-parsers of export_values (a 650,000-row export has a few hundred distinct dates and codes) and joined
-back; required values that are missing or unreadable reject their row, optional ones load as empty
-with a warning. Everything else is set-based SQL: no Python loop over rows.
+The body (every row below the header, all cells text, `_row` = spreadsheet row number) stays an Arrow
+table. Each typed column is dictionary-encoded and its *distinct* texts are read once by the parsers of
+export_values (a 650,000-row export has a few hundred distinct dates and codes); values, errors and
+warnings are then gathered back to the rows with Arrow `take`. Required values that are missing or
+unreadable reject their row; optional ones load as empty with a warning. Only rows with a problem are
+looked at one by one (to word their messages), and the loaded rows go into DuckDB in one insert.
 
 Every non-blank row below the header is counted once: rows read = loaded + rejected + skipped.
 Skipped rows are not data: totals and subtotals, a repeated page header, a one-cell title, footer or
-group label, and (visit exports) rows whose status says void, deleted, cancelled or no-show.
+group label, and (visit exports) rows whose status says void, deleted, cancelled or no-show. A row is
+only considered for skipping when it would otherwise be rejected (or, for the status, when it loads).
 
 A visit-per-row export with several codes in one cell ('97530 x2, 97110') loads one visit line per
 code. The visit's minutes are shared over its timed codes in proportion to their units (the visit
-total is all the export gives); when the visit also has an untimed or unknown code, its time cannot
-be told apart, so the timed lines load without minutes and a warning says so. The same holds for
-minutes computed from start and end times (no minutes column): shared over the codes of the session.
-A visit-level charge goes on the first line of the visit.
+total is all the export gives); when the visit also has an untimed or unknown code its time cannot be
+told apart, so the timed lines load without minutes and a warning says so. Minutes computed from start
+and end times (no minutes column) are shared the same way over the codes of the session (patient, day,
+start, end). A visit-level charge goes on the first line of the visit.
 """
 from __future__ import annotations
 
 import csv
+import re
+from decimal import Decimal
 from functools import lru_cache
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..messages import place, shown
 from ..resources import sql_dir
@@ -45,7 +51,6 @@ TABLE_TYPES: dict[str, dict[str, pa.DataType]] = {
     "authorizations": {"patient_id": S, "auth_number": S, "start_date": D, "end_date": D, "payer": S,
                        "visits_authorized": I},
 }
-SQL_TYPES = {S: "varchar", D: "date", F: "double", T: "time", M: "decimal(12,2)", I: "integer"}
 MODIFIER_COLUMNS = ("modifiers", "modifier_1", "modifier_2", "modifier_3", "modifier_4")
 DATE_FIELDS = {"dos", "patient_dob", "start_date", "end_date", "signed_date", "order_date", "transmitted_date",
                "dos_end"}
@@ -55,12 +60,12 @@ MONEY_FIELDS = {"charge", "unit_charge"}
 VALUE_FIELDS = {"provider_role", "note_type", "kind"}
 TEXT_PAD = {"place_of_service": 2}
 
-TOTALS_RX = (r"(?i)^\s*((grand|sub|report|page|patient|provider|clinic|daily|weekly|monthly|account|visit|"
-             r"location)[\s-]*)?totals?\b|(?i)\btotals?\s*:?\s*$")
-NOTE_RX = (r"(?i)^\s*(page\s+\d+|printed|print date|run date|run on|report (date|generated|run|period)|generated|"
-           r"confidential|end of report|date range|period|from\s+\d|through\s+\d|\d{1,2}/\d{1,2}/\d{2,4}\s*(-|to|"
-           r"through|thru)\s*\d|created|exported|filters?:|clinic:|location:|provider:|therapist:|payer:|"
-           r"insurance:|\*\*\*)")
+TOTALS_RX = re.compile(r"^\s*((grand|sub|report|page|patient|provider|clinic|daily|weekly|monthly|account|visit|"
+                       r"location)[\s-]*)?totals?\b|\btotals?\s*:?\s*$", re.I)
+NOTE_RX = re.compile(r"^\s*(page\s+\d+|printed|print date|run date|run on|report (date|generated|run|period)|"
+                     r"generated|confidential|end of report|date range|period|from\s+\d|through\s+\d|"
+                     r"\d{1,2}/\d{1,2}/\d{2,4}\s*(-|to|through|thru)\s*\d|created|exported|filters?:|clinic:|"
+                     r"location:|provider:|therapist:|payer:|insurance:|\*\*\*)", re.I)
 
 
 @lru_cache(maxsize=1)
@@ -73,425 +78,502 @@ def timed_codes() -> frozenset[str]:
         return frozenset()
 
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+def _encode(col: pa.Array) -> tuple[pa.Array, list[str]]:
+    """(indices, distinct texts) of a string column."""
+    d = pc.dictionary_encode(col)
+    if isinstance(d, pa.ChunkedArray):
+        d = d.combine_chunks()
+    return d.indices, d.dictionary.to_pylist()
+
+
+def _gather(values: list, typ: pa.DataType, indices: pa.Array) -> pa.Array:
+    return pa.array(values, type=typ).take(indices)
+
+
+def _valid(a: pa.Array) -> np.ndarray:
+    return np.asarray(a.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+
+
+class _Problems:
+    """Errors (reject the row) and warnings (the row loads) of one table, column by column: string arrays
+    aligned with the rows (null = no problem), or masks with a function that words the message."""
+
+    def __init__(self, n: int):
+        self.n = n
+        self.errors: list = []
+        self.warnings: list = []
+
+    def add(self, kind: str, array: pa.Array | None = None, mask: np.ndarray | None = None, word=None) -> None:
+        target = self.errors if kind == "error" else self.warnings
+        if array is None and mask is None:
+            return
+        if array is not None:
+            if array.null_count < len(array):
+                target.append(("array", array))
+        elif mask is not None and mask.any():
+            target.append(("mask", mask, word))
+
+    @staticmethod
+    def _mask(src) -> np.ndarray:
+        return _valid(src[1]) if src[0] == "array" else src[1]
+
+    def mask(self, which: str) -> np.ndarray:
+        out = np.zeros(self.n, dtype=bool)
+        for src in (self.errors if which == "error" else self.warnings):
+            out |= self._mask(src)
+        return out
+
+    def count(self, which: str, rows: np.ndarray) -> int:
+        return int(sum(self._mask(src)[rows].sum() for src in (self.errors if which == "error" else self.warnings)))
+
+    def messages(self, which: str, rows: np.ndarray) -> list[list[str]]:
+        """The messages of each of `rows`, in column order."""
+        out: list[list[str]] = [[] for _ in rows]
+        for src in (self.errors if which == "error" else self.warnings):
+            if src[0] == "array":
+                got = src[1].take(pa.array(rows, type=pa.int64())).to_pylist()
+                for k, msg in enumerate(got):
+                    if msg is not None:
+                        out[k].append(msg)
+            else:
+                mask, word = src[1], src[2]
+                for k, r in enumerate(rows):
+                    if mask[r]:
+                        out[k].append(word(int(r)))
+        return out
 
 
 class _Loader:
     def __init__(self, con, kind: str, sheet: Sheet, rec: Recognition, body: Body, source_file: str, tag: str):
         self.con, self.kind, self.sheet, self.rec, self.body = con, kind, sheet, rec, body
-        self.source_file = source_file
-        self.tag = tag                                   # unique suffix of this load's temp names
+        self.source_file, self.tag = source_file, tag
         self.mapping = rec.mapping
         self.day_first = bool(self.mapping and self.mapping.day_first)
         self.cols = dict(rec.columns)
-        self.registered: list[str] = []
-        self.created: list[str] = []
         self.infos: list[Issue] = []
-
-    # -- helpers --------------------------------------------------------------------------------------
-    def name(self, what: str) -> str:
-        return f"_exp_{what}_{self.tag}"
-
-    def register(self, what: str, table: pa.Table) -> str:
-        n = self.name(what)
-        self.con.register(n, table)
-        self.registered.append(n)
-        return n
 
     def where(self, row: int | None = None, column: str | None = None) -> str:
         return place(row=row, sheet=self.sheet.name, column=column)
 
-    def cleanup(self) -> None:
-        for n in self.created:
-            try:
-                self.con.execute(f"drop table if exists {n}")
-            except Exception:  # noqa: BLE001 - cleanup must not hide the real result
-                pass
-        for n in self.registered:
-            try:
-                self.con.unregister(n)
-            except Exception:  # noqa: BLE001
-                pass
-
     # -- distinct-value conversions -------------------------------------------------------------------
-    def distinct(self, fld: str) -> list[str]:
-        return [r[0] for r in self.con.execute(
-            f"select distinct {_ident('r_' + fld)} from {self.name('raw')} where {_ident('r_' + fld)} <> ''").fetchall()]
-
-    def value_map(self, fld: str, typ: pa.DataType, fn, required: bool) -> str:
-        raws, vals, errs = [], [], []
-        for raw in self.distinct(fld):
-            raws.append(raw)
-            try:
-                vals.append(fn(raw))
-                errs.append(None)
-            except ev.BadValue as e:
-                vals.append(None)
-                errs.append(str(e) if required else f"{e}; loaded as empty")
-        return self.register(f"m_{fld}", pa.table({"raw": pa.array(raws, S), "v": pa.array(vals, typ),
-                                                    "e": pa.array(errs, S)}))
-
-    def code_map(self) -> str:
-        timed = timed_codes()
-        raws, items, ns, u1s, errs, splits = [], [], [], [], [], []
-        for raw in self.distinct("cpt"):
-            raws.append(raw)
-            try:
-                its = ev.code_items(raw)
-            except ev.BadValue as e:
-                items.append(None), ns.append(None), u1s.append(None), errs.append(str(e)), splits.append(None)
+    def convert(self, fld: str, typ: pa.DataType, fn, required: bool) -> tuple[pa.Array, pa.Array]:
+        """(values, problems) of a column: each distinct text parsed once."""
+        idx, texts = _encode(self.raw[fld])
+        vals, errs = [], []
+        for t in texts:
+            if not t:
+                vals.append(None), errs.append(None)
                 continue
-            shares, split_warn = [None] * len(its), None
-            if len(its) > 1:
-                units = [it.units if it.units is not None else 1.0 for it in its]
-                if all(it.code in timed for it in its):
-                    total = sum(units)
-                    shares = [u / total for u in units]
-                else:
-                    split_warn = ("minutes are for the whole visit, which has an untimed or unknown code "
-                                  f"({', '.join(it.code for it in its if it.code not in timed)}): its timed "
-                                  "codes load without minutes")
-            items.append([{"code": it.code, "mods": ";".join(it.modifiers), "units": it.units, "share": sh,
-                           "timed": it.code in timed} for it, sh in zip(its, shares)])
-            ns.append(len(its))
-            u1s.append(its[0].units if len(its) == 1 else None)
-            errs.append(None)
-            splits.append(split_warn)
-        item_type = pa.list_(pa.struct([("code", S), ("mods", S), ("units", F), ("share", F), ("timed", pa.bool_())]))
-        return self.register("m_cpt", pa.table({
-            "raw": pa.array(raws, S), "items": pa.array(items, item_type), "n": pa.array(ns, pa.int32()),
-            "u1": pa.array(u1s, F), "e": pa.array(errs, S), "split_warn": pa.array(splits, S)}))
+            try:
+                vals.append(fn(t)), errs.append(None)
+            except ev.BadValue as e:
+                vals.append(None), errs.append(str(e) if required else f"{e}; loaded as empty")
+        return _gather(vals, typ, idx), (_gather(errs, S, idx) if any(errs) else None)
 
-    def modifier_map(self, fld: str) -> str:
-        raws, vals, warns = [], [], []
-        for raw in self.distinct(fld):
-            toks = ev.modifier_tokens(raw)
-            bad = [t for t in toks if len(t) != 2 or not t.isalnum()]
-            raws.append(raw)
-            vals.append(";".join(toks))
-            warns.append(f"modifier(s) {', '.join(shown(t) for t in bad[:4])} are not two-character codes; "
-                         "stored as given" if bad else None)
-        return self.register(f"m_{fld}", pa.table({"raw": pa.array(raws, S), "v": pa.array(vals, S),
-                                                    "w": pa.array(warns, S)}))
-
-    def choice_map(self, fld: str) -> str:
+    def choices(self, fld: str) -> tuple[pa.Array, pa.Array]:
         """note_type / provider_role / kind / payer: the mapping's value map first, then the spellings and
         key-word rules of aliases; an unknown value is stored as given with a warning."""
-        given = {aliases.normalize_header(k): v for k, v in (self.mapping.values.get(fld, {}) if self.mapping else {}).items()}
-        raws, vals, warns = [], [], []
-        for raw in self.distinct(fld):
-            raws.append(raw)
-            hit = given.get(aliases.normalize_header(raw))
+        given = {aliases.normalize_header(k): v
+                 for k, v in (self.mapping.values.get(fld, {}) if self.mapping else {}).items()}
+        idx, texts = _encode(self.raw[fld])
+        vals, warns = [], []
+        for t in texts:
+            if not t:
+                vals.append(None), warns.append(None)
+                continue
+            hit = given.get(aliases.normalize_header(t))
             if hit is not None:
                 vals.append(hit), warns.append(None)
+            elif fld == "payer":
+                vals.append(ev.text(t)), warns.append(None)
+            else:
+                value, by_rule = aliases.match_value(t, fld)
+                if value is None:
+                    choices = ", ".join(sorted(aliases.value_choices(fld)))
+                    vals.append(t.upper() if fld == "provider_role" else t.lower())
+                    warns.append(f"{fld} {shown(t, fld)} is not one of {choices}; stored as given")
+                else:
+                    vals.append(value), warns.append(None)
+                    if by_rule:
+                        self.infos.append(Issue(self.where(self.rec.header_row, fld),
+                                                f"{fld} {shown(t, fld)} read as {value}", "info"))
+        return _gather(vals, S, idx), (_gather(warns, S, idx) if any(warns) else None)
+
+    def modifiers(self, fld: str) -> tuple[pa.Array, pa.Array]:
+        idx, texts = _encode(self.raw[fld])
+        vals, warns = [], []
+        for t in texts:
+            toks = ev.modifier_tokens(t) if t else []
+            bad = [x for x in toks if len(x) != 2 or not x.isalnum()]
+            vals.append(";".join(toks))
+            warns.append(f"modifier(s) {', '.join(shown(x) for x in bad[:4])} are not two-character codes; "
+                         "stored as given" if bad else None)
+        return _gather(vals, S, idx), (_gather(warns, S, idx) if any(warns) else None)
+
+    def text(self, fld: str) -> pa.Array:
+        col = self.raw[fld]
+        if fld in TEXT_PAD or pc.any(pc.ends_with(col, ".0")).as_py():
+            idx, texts = _encode(col)
+            return _gather([ev.text(t, TEXT_PAD.get(fld, 0)) for t in texts], S, idx)
+        return pc.if_else(pc.equal(col, ""), pa.scalar(None, S), col)
+
+    def codes(self) -> dict:
+        """The procedure-code cells: per row the list of its codes, their modifiers, counts, minute shares."""
+        idx, texts = _encode(self.raw["cpt"])
+        timed = timed_codes()
+        cells = {"codes": [], "mods": [], "units": [], "shares": [], "timed": [], "n": [], "u1": [], "err": [],
+                 "split": []}
+        for t in texts:
+            try:
+                if not t:
+                    raise ev.BadValue("")
+                its = ev.code_items(t)
+            except ev.BadValue as e:
+                for k in ("codes", "mods", "units", "shares", "timed", "n", "u1", "split"):
+                    cells[k].append(None)
+                cells["err"].append(str(e) or None)
                 continue
-            if fld == "payer":
-                vals.append(ev.text(raw)), warns.append(None)
-                continue
-            value, by_rule = aliases.match_value(raw, fld)
-            if value is None:
-                choices = ", ".join(sorted(aliases.value_choices(fld)))
-                vals.append(raw.upper() if fld == "provider_role" else raw.lower())
-                warns.append(f"{fld} {shown(raw, fld)} is not one of {choices}; stored as given")
-                continue
-            vals.append(value), warns.append(None)
-            if by_rule:
-                self.infos.append(Issue(self.where(self.rec.header_row, fld),
-                                        f"{fld} {shown(raw, fld)} read as {value}", "info"))
-        return self.register(f"m_{fld}", pa.table({"raw": pa.array(raws, S), "v": pa.array(vals, S),
-                                                    "w": pa.array(warns, S)}))
+            shares, split = [None] * len(its), None
+            if len(its) > 1:
+                counts = [it.units if it.units is not None else 1.0 for it in its]
+                if all(it.code in timed for it in its):
+                    shares = [u / sum(counts) for u in counts]
+                else:
+                    split = ("the minutes are for the whole visit, which has an untimed or unknown code ("
+                             + ", ".join(it.code for it in its if it.code not in timed)
+                             + "): its timed codes load without minutes")
+            cells["codes"].append([it.code for it in its])
+            cells["mods"].append([";".join(it.modifiers) for it in its])
+            cells["units"].append([it.units for it in its])
+            cells["shares"].append(shares)
+            cells["timed"].append([it.code in timed for it in its])
+            cells["n"].append(len(its))
+            cells["u1"].append(its[0].units if len(its) == 1 else None)
+            cells["err"].append(None)
+            cells["split"].append(split)
+        types = {"codes": pa.list_(S), "mods": pa.list_(S), "units": pa.list_(F), "shares": pa.list_(F),
+                 "timed": pa.list_(pa.bool_()), "n": pa.int32(), "u1": F, "err": S, "split": S}
+        return {k: (_gather(v, types[k], idx) if k not in ("err", "split") or any(v) else pa.nulls(len(idx), S))
+                for k, v in cells.items()}
 
     # -- the load -------------------------------------------------------------------------------------
     def run(self) -> FileResult:
-        kind, cols = self.kind, self.cols
+        kind, cols, rec = self.kind, self.cols, self.rec
         res = FileResult(source_file=self.source_file, kind=kind)
-        body_name = self.register("body", self.body.table)
-        width = self.body.table.num_columns - 1
-        all_cols = [f"c{i}" for i in range(width)]
-        raw = self.name("raw")
-        filled = " + ".join(f"(trim(c{i}) <> '')::int" for i in range(width)) or "0"
-        selects = [f"trim({_ident(f'c{i}')}) as {_ident('r_' + f)}" for f, i in cols.items()]
-        self.con.execute(f"create temp table {raw} as select _row, {filled} as n_filled"
-                         + "".join(f", {s}" for s in selects) + f" from {body_name}")
-        self.created.append(raw)
+        table = self.body.table
+        width = table.num_columns - 1
+        raw_cols = [table.column(f"c{i}").combine_chunks() for i in range(width)]
+        mapped = set(cols.values())
+        filled = np.zeros(table.num_rows, dtype=np.int32)
+        trimmed: dict[int, pa.Array] = {}
+        for i, c in enumerate(raw_cols):
+            if i in mapped:
+                trimmed[i] = pc.utf8_trim_whitespace(c)
+                has = pc.greater(pc.binary_length(trimmed[i]), 0)
+            else:                                   # not trimmed (not needed): empty or only spaces is blank
+                has = pc.and_not(pc.greater(pc.binary_length(c), 0), pc.utf8_is_space(c))
+            filled += np.asarray(has.to_numpy(zero_copy_only=False), dtype=np.int32)
+        keep = np.flatnonzero(filled > 0)                          # blank rows are not rows
+        everything = len(keep) == table.num_rows
+        take = pa.array(keep, type=pa.int64())
+
+        def rows_of(a: pa.Array) -> pa.Array:
+            return a if everything else a.take(take)
+
+        rows = np.asarray(rows_of(table.column("_row").combine_chunks()).to_numpy(), dtype=np.int64)
+        filled = filled[keep]
+        n = len(keep)
+        self.raw = {f: rows_of(trimmed[i]) for f, i in cols.items()}
+        self.raw_cols, self.keep = raw_cols, keep
 
         types = TABLE_TYPES[kind]
         required = aliases.LAYOUTS[kind]["required"]
-        joins, exprs, errs, warns = [], {}, [], []
-        has_mods = any(c in cols for c in MODIFIER_COLUMNS)
+        probs = _Problems(n)
+        vals: dict[str, pa.Array] = {}
+        code = None
 
-        def join(fld: str, table: str) -> str:
-            alias = f"m_{fld}"
-            joins.append(f"left join {table} {alias} on {alias}.raw = r.{_ident('r_' + fld)}")
-            return alias
-
-        # required fields that are empty
         for fld in required:
-            if fld == "units" and kind == "visits":
-                continue                                    # below: a code cell may carry the count
-            if fld in cols:
-                errs.append(f"case when r.{_ident('r_' + fld)} = '' then '{fld} is empty' end")
-        # typed fields, in the table's column order (the order of the reasons in a message)
-        fields = [f for f in types if f in cols] + [f for f in ("dos_end", "unit_charge", "row_status") if f in cols]
-        if kind == "visits":
-            fields = [f for f in fields if f != "modifiers"]
-            fields += [m for m in MODIFIER_COLUMNS if m in cols and m != "modifiers"]
+            if fld in cols and not (kind == "visits" and fld == "units"):
+                empty = np.asarray(pc.equal(self.raw[fld], "").to_numpy(zero_copy_only=False), dtype=bool)
+                probs.add("error", mask=empty, word=lambda r, f=fld: f"{f} is empty")
+        fields = [f for f in types if f in cols and f != "modifiers"]
+        fields += [f for f in ("dos_end", "unit_charge") if f in cols]
         for fld in fields:
-            r = f"r.{_ident('r_' + fld)}"
             req = fld in required
             if fld == "cpt":
-                a = join(fld, self.code_map())
-                exprs.update(items=f"{a}.items", n_items=f"{a}.n", u1=f"{a}.u1", split_warn=f"{a}.split_warn")
-                errs.append(f"{a}.e")
+                code = self.codes()
+                probs.add("error", array=code["err"])
             elif fld in DATE_FIELDS:
-                a = join(fld, self.value_map(fld, D, lambda v, f=fld: ev.date(v, f, self.day_first), req))
-                exprs[fld] = f"{a}.v"
-                (errs if req else warns).append(f"{a}.e")
+                vals[fld], p = self.convert(fld, D, lambda v, f=fld: ev.date(v, f, self.day_first), req)
+                probs.add("error" if req else "warning", array=p)
             elif fld in TIME_FIELDS:
-                a = join(fld, self.value_map(fld, T, lambda v, f=fld: ev.time(v, f), req))
-                exprs[fld] = f"{a}.v"
-                warns.append(f"{a}.e")
+                vals[fld], p = self.convert(fld, T, lambda v, f=fld: ev.time(v, f), False)
+                probs.add("warning", array=p)
             elif fld == "units":
-                a = join(fld, self.value_map(fld, F, lambda v: ev.units(v, "units"), True))
-                exprs[fld] = f"{a}.v"
-                errs.append(f"{a}.e")
+                vals[fld], p = self.convert(fld, F, lambda v: ev.units(v, "units"), True)
+                probs.add("error", array=p)
             elif fld in MINUTE_FIELDS:
-                a = join(fld, self.value_map(fld, F, lambda v, f=fld: ev.minutes(v, f), False))
-                exprs[fld] = f"{a}.v"
-                warns.append(f"{a}.e")
+                vals[fld], p = self.convert(fld, F, lambda v, f=fld: ev.minutes(v, f), False)
+                probs.add("warning", array=p)
             elif fld == "visits_authorized":
-                a = join(fld, self.value_map(fld, I, lambda v: ev.whole(v, "visits_authorized"), False))
-                exprs[fld] = f"{a}.v"
-                warns.append(f"{a}.e")
+                vals[fld], p = self.convert(fld, I, lambda v: ev.whole(v, "visits_authorized"), False)
+                probs.add("warning", array=p)
             elif fld in MONEY_FIELDS:
-                a = join(fld, self.value_map(fld, M, lambda v, f=fld: ev.money(v, f), False))
-                exprs[fld] = f"{a}.v"
-                warns.append(f"{a}.e")
+                vals[fld], p = self.convert(fld, M, lambda v, f=fld: ev.money(v, f), False)
+                probs.add("warning", array=p)
             elif fld in VALUE_FIELDS or (fld == "payer" and self.mapping and self.mapping.values.get("payer")):
-                a = join(fld, self.choice_map(fld))
-                exprs[fld] = f"{a}.v"
-                warns.append(f"{a}.w")
-            elif fld in MODIFIER_COLUMNS:
-                a = join(fld, self.modifier_map(fld))
-                exprs[fld] = f"{a}.v"
-                warns.append(f"{a}.w")
-            elif fld == "row_status":
-                exprs[fld] = r
-            else:                                           # identifiers and names
-                pad = TEXT_PAD.get(fld, 0)
-                e = f"nullif(case when {r} like '%.0' then regexp_replace({r}, '^(\\d+)\\.0+$', '\\1') else {r} end, '')"
-                if pad:
-                    e = f"case when regexp_full_match({e}, '\\d+') then lpad({e}, {pad}, '0') else {e} end"
-                exprs[fld] = e
-        if "modifiers" in cols and kind == "visits":
-            a = join("modifiers", self.modifier_map("modifiers"))
-            exprs["modifiers_col"] = f"{a}.v"
-            warns.append(f"{a}.w")
+                vals[fld], p = self.choices(fld)
+                probs.add("warning", array=p)
+            else:                                               # identifiers and names
+                vals[fld] = self.text(fld)
+        mod_cols = [m for m in MODIFIER_COLUMNS if m in cols] if kind == "visits" else []
+        for m in mod_cols:
+            vals[m], p = self.modifiers(m)
+            probs.add("warning", array=p)
 
-        # checks across columns
         if kind == "visits":
+            n_items = np.asarray(code["n"].fill_null(0).to_numpy(zero_copy_only=False))
+            u1 = code["u1"]
             if "units" in cols:
-                errs.append(f"case when {exprs['n_items']} = 1 and r.r_units = '' and {exprs['u1']} is null "
-                            "then 'units is empty' end")
-                errs.append(f"case when {exprs['n_items']} = 1 and {exprs['u1']} is not null and {exprs['units']} "
-                            f"is not null and {exprs['units']} <> {exprs['u1']} then 'units ' || "
-                            f"{exprs['units']}::varchar || ' but the code cell says ' || {exprs['u1']}::varchar end")
-                warns.append(f"case when {exprs['n_items']} > 1 and {exprs['units']} is not null and "
-                             f"{exprs['units']} <> list_sum(list_transform({exprs['items']}, lambda it: "
-                             f"coalesce(it.units, 1))) then 'units ' || {exprs['units']}::varchar || ' differs "
-                             "from the counts in the code cell; the cell''s counts are used' end")
-            if "dos_end" in cols:
-                warns.append(f"case when {exprs['dos_end']} is not null and {exprs['dos']} is not null and "
-                             f"{exprs['dos_end']} <> {exprs['dos']} then 'the service dates run to ' || "
-                             f"strftime({exprs['dos_end']}, '%Y-%m-%d') || ' (dos_end); loaded with dos ' || "
-                             f"strftime({exprs['dos']}, '%Y-%m-%d') end")
-            if "minutes" in cols:
-                warns.append(f"case when {exprs['n_items']} > 1 and {exprs['minutes']} is not null "
-                             f"then {exprs['split_warn']} end")
-        else:
-            warns.append(f"case when {exprs.get('end_date', 'null')} < {exprs.get('start_date', 'null')} then "
-                         f"'end_date ' || strftime({exprs.get('end_date')}, '%Y-%m-%d') || ' is before start_date ' "
-                         f"|| strftime({exprs.get('start_date')}, '%Y-%m-%d') end" if 'end_date' in exprs
-                         and 'start_date' in exprs else "null")
+                units = vals["units"]
+                blank_units = np.asarray(pc.equal(self.raw["units"], "").to_numpy(zero_copy_only=False), dtype=bool)
+                probs.add("error", mask=(n_items == 1) & blank_units & ~_valid(u1),
+                          word=lambda r: "units is empty")
+                u_np = units.to_numpy(zero_copy_only=False)
+                u1_np = u1.to_numpy(zero_copy_only=False)
+                both = _valid(units) & _valid(u1)
+                probs.add("error", mask=both & (n_items == 1) & (u_np != u1_np),
+                          word=lambda r: f"units {u_np[r]:g} but the code cell says x{u1_np[r]:g}")
+                cell_sum = self._cell_unit_sums(code)
+                probs.add("warning", mask=(n_items > 1) & _valid(units) & (u_np != cell_sum),
+                          word=lambda r: f"units {u_np[r]:g} differs from the counts in the code cell "
+                                         f"({cell_sum[r]:g}); the cell's counts are used")
+            if "dos_end" in cols and "dos" in vals:
+                d0 = vals["dos"].to_numpy(zero_copy_only=False)
+                d1 = vals["dos_end"].to_numpy(zero_copy_only=False)
+                both = _valid(vals["dos"]) & _valid(vals["dos_end"])
+                probs.add("warning", mask=both & (d0 != d1),
+                          word=lambda r: f"the service dates run to {d1[r]} (dos_end); loaded with dos {d0[r]}")
+            if "minutes" in cols and code["split"].null_count < len(code["split"]):
+                probs.add("warning", array=pc.if_else(pc.and_(pc.greater(code["n"], 1), vals["minutes"].is_valid()),
+                                                      code["split"], pa.scalar(None, S)))
+        elif "start_date" in vals and "end_date" in vals:
+            s0 = vals["start_date"].to_numpy(zero_copy_only=False)
+            e0 = vals["end_date"].to_numpy(zero_copy_only=False)
+            both = _valid(vals["start_date"]) & _valid(vals["end_date"])
+            probs.add("warning", mask=both & (e0 < s0), word=lambda r: f"end_date {e0[r]} is before start_date {s0[r]}")
 
-        # rows that are not data (checked only on rows that fail): totals, notes, repeated headers
-        totals = " or ".join(f"regexp_matches(b.{c}, '{TOTALS_RX}')" for c in all_cols) or "false"
-        notes = " or ".join(f"regexp_matches(b.{c}, '{NOTE_RX}')" for c in all_cols) or "false"
-        header_cells = {f: aliases.normalize_header(self.rec.header_cells[i]) if i < len(self.rec.header_cells) else ""
-                        for f, i in cols.items()}
-        same = [f"(lower(regexp_replace(r.{_ident('r_' + f)}, '[^A-Za-z0-9]', '', 'g')) = '{h}')::int"
-                for f, h in header_cells.items() if h and "'" not in h]
-        header_repeat = (f"({' + '.join(same)}) >= greatest(2, {len(same)} // 2 + 1)" if same else "false")
-        skip_status = "null"
+        # which rows fail, which are not data
+        failing = probs.mask("error")
+        skip = np.full(n, "", dtype=object)
+        for r in np.flatnonzero(failing):
+            skip[r] = self._not_data(int(r), int(filled[r]))
         if kind == "visits" and "row_status" in cols:
-            header = aliases.normalize_header(self.rec.header_cells[cols["row_status"]])
-            statuses = ", ".join(f"'{s}'" for s in aliases.SKIPPED_STATUSES)
-            flag = (f" or r.r_row_status = '{aliases.EXPORT_FLAG_REMOVED}'" if header == "exportflag" else "")
-            skip_status = f"case when lower(r.r_row_status) in ({statuses}){flag} then 'status' end"
-        errs_sql = "list_filter([" + ", ".join(f"({e})::varchar" for e in errs) + "], lambda x: x is not null)"
-        warns_sql = ("list_filter([" + ", ".join(f"({w})::varchar" for w in warns) + "], lambda x: x is not null)"
-                     if warns else "[]::varchar[]")
-        conv = self.name("conv")
-        select_exprs = "".join(f", {e} as {_ident(k)}" for k, e in exprs.items())
-        self.con.execute(f"""
-            create temp table {conv} as
-            with x as (
-                select r._row, r.n_filled{select_exprs}, {errs_sql} as errs, {warns_sql} as warns,
-                       {skip_status} as status_skip
-                from {raw} r {' '.join(joins)}
-                where r.n_filled > 0
-            )
-            select x.*,
-                   case when len(x.errs) > 0 then
-                        case when exists (select 1 from {body_name} b where b._row = x._row and ({totals})) then 'total'
-                             when x.n_filled <= 1 then 'note'
-                             when x.n_filled <= 3 and exists (select 1 from {body_name} b
-                                                              where b._row = x._row and ({notes})) then 'note'
-                             when (select {header_repeat} from {raw} r where r._row = x._row) then 'header'
-                        end
-                        else x.status_skip
-                   end as skip
-            from x
-        """)
-        self.created.append(conv)
+            status = pc.utf8_lower(self.raw["row_status"])
+            hit = pc.is_in(status, value_set=pa.array(aliases.SKIPPED_STATUSES, S))
+            if aliases.normalize_header(rec.header_cells[cols["row_status"]]) == "exportflag":
+                hit = pc.or_(hit, pc.equal(status, aliases.EXPORT_FLAG_REMOVED))
+            void = np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool) & ~failing
+            skip[void] = "status"
+        skipped = skip != ""
+        ok = ~failing & ~skipped
+        rejected = failing & ~skipped
+        res.lines_loaded = int(ok.sum())
+        res.lines_rejected = int(rejected.sum()) + len(self.body.rejected)
+        res.lines_skipped = int(skipped.sum())
 
-        counts = self.con.execute(f"""select count(*) filter (where skip is null and len(errs) = 0),
-                                             count(*) filter (where skip is null and len(errs) > 0),
-                                             count(*) filter (where skip is not null)
-                                      from {conv}""").fetchone()
-        loaded, rejected, skipped = (int(v or 0) for v in counts)
-        res.lines_loaded = loaded
-        res.lines_rejected = rejected + len(self.body.rejected)
-        res.lines_skipped = skipped
-
-        # issues: how the header was read, then row by row in row order
-        for u in self.rec.uses:
-            if u.field and u.rule and u.rule != "mapping":
-                self.infos.insert(0, Issue(self.where(self.rec.header_row),
-                                           f"{shown(u.header)} read as {u.field}", "info"))
-        problems: list[tuple[int, int, Issue]] = []
-        for u in self.rec.uses:
-            if u.note and u.header.strip():
-                problems.append((self.rec.header_row or 0, 1, Issue(self.where(self.rec.header_row),
-                                                                     f"column {shown(u.header)} {u.note}", "warning")))
-        for n, reason in self.body.rejected:
-            problems.append((n, 0, Issue(self.where(n), reason, "error")))
-        for n, e, w in self.con.execute(f"""
-                select _row, errs, warns from {conv}
-                where skip is null and (len(errs) > 0 or len(warns) > 0)
-                order by _row limit {MAX_ISSUES_PER_TABLE + 1}""").fetchall():
-            if e:
-                problems.append((n, 0, Issue(self.where(n), "; ".join(e), "error")))
+        self._issues(res, probs, rows, ok, rejected, skip)
+        if res.lines_loaded:
+            sel = np.flatnonzero(ok)
+            if kind == "visits":
+                lines = self._insert_visits(sel, rows, vals, code)
+                if lines != len(sel):
+                    self.infos.append(Issue(self.where(rec.header_row),
+                                            f"{len(sel)} rows loaded as {lines} visit lines (several codes in one "
+                                            "cell)", "info"))
             else:
-                problems.extend((n, 1, Issue(self.where(n), msg, "warning")) for msg in w)
-        n_problems = len(self.body.rejected) + sum(1 for u in self.rec.uses if u.note and u.header.strip()) + \
-            self.con.execute(f"""select count(*) filter (where len(errs) > 0)
-                                        + coalesce(sum(len(warns)) filter (where len(errs) = 0), 0)
-                                 from {conv} where skip is null""").fetchone()[0]
+                self._insert_plain(sel, rows, vals)
+        res.issues[:0] = self.infos
+        if n == 0 and not self.body.rejected:
+            res.message = "0 rows loaded (the header has no data rows below it)"
+        return res
+
+    @staticmethod
+    def _cell_unit_sums(code: dict) -> np.ndarray:
+        units = code["units"]
+        flat = pc.list_flatten(units).fill_null(1.0).to_numpy(zero_copy_only=False)
+        parents = pc.list_parent_indices(units).to_numpy(zero_copy_only=False)
+        out = np.zeros(len(units), dtype=float)
+        np.add.at(out, parents, flat)
+        return out
+
+    def _not_data(self, r: int, filled: int) -> str:
+        """Why a failing row is not data ('' when it is data): a total, a note, or a repeated header."""
+        cells = [(c[int(self.keep[r])].as_py() or "").strip() for c in self.raw_cols]
+        if any(TOTALS_RX.search(c) for c in cells if c and len(c) < 200):
+            return "total"
+        if filled <= 1:
+            return "note"
+        if filled <= 3 and any(NOTE_RX.match(c) for c in cells if c and len(c) < 200):
+            return "note"
+        header = [aliases.normalize_header(h) for h in self.rec.header_cells]
+        same = sum(1 for i, c in enumerate(cells) if c and i < len(header) and header[i]
+                   and aliases.normalize_header(c) == header[i])
+        mapped = sum(1 for i in self.cols.values() if i < len(header) and header[i])
+        if same >= max(2, mapped // 2 + 1):
+            return "header"
+        return ""
+
+    def _issues(self, res: FileResult, probs: _Problems, rows: np.ndarray, ok: np.ndarray, rejected: np.ndarray,
+                skip: np.ndarray) -> None:
+        rec = self.rec
+        for u in rec.uses:
+            if u.field and u.rule and u.rule != "mapping":
+                self.infos.append(Issue(self.where(rec.header_row), f"{shown(u.header)} read as {u.field}", "info"))
+        problems: list[tuple[int, int, Issue]] = []
+        for u in rec.uses:
+            if u.note and u.header.strip():
+                problems.append((rec.header_row or 0, 1, Issue(self.where(rec.header_row),
+                                                               f"column {shown(u.header)} {u.note}", "warning")))
+        for n, reason in self.body.rejected[:MAX_ISSUES_PER_TABLE + 1]:
+            problems.append((n, 0, Issue(self.where(n), reason, "error")))
+        bad = np.flatnonzero(rejected)
+        for r, msgs in zip(bad[:MAX_ISSUES_PER_TABLE + 1], probs.messages("error", bad[:MAX_ISSUES_PER_TABLE + 1])):
+            problems.append((int(rows[r]), 0, Issue(self.where(int(rows[r])), "; ".join(msgs), "error")))
+        warned = np.flatnonzero(ok & probs.mask("warning"))
+        for r, msgs in zip(warned[:MAX_ISSUES_PER_TABLE + 1], probs.messages("warning", warned[:MAX_ISSUES_PER_TABLE + 1])):
+            problems.extend((int(rows[r]), 1, Issue(self.where(int(rows[r])), m, "warning")) for m in msgs)
+        n_problems = (len(self.body.rejected) + len(bad) + probs.count("warning", warned)
+                      + sum(1 for u in rec.uses if u.note and u.header.strip()))
         problems.sort(key=lambda t: (t[0], t[1]))
         listed = [i for _, _, i in problems][:MAX_ISSUES_PER_TABLE]
         res.issues.extend(listed)
         if n_problems > len(listed):
-            res.issues.append(Issue(self.where(self.rec.header_row),
+            res.issues.append(Issue(self.where(rec.header_row),
                                     f"{n_problems - len(listed)} more problem(s) not listed", "warning"))
         for what, label in (("total", "total/subtotal row(s)"), ("header", "repeated header row(s)"),
                             ("note", "title, footer or note row(s)"), ("status", "void, deleted or cancelled row(s)")):
-            rows = [r for (r,) in self.con.execute(
-                f"select _row from {conv} where skip = '{what}' order by _row limit 6").fetchall()]
-            if rows:
-                n = self.con.execute(f"select count(*) from {conv} where skip = '{what}'").fetchone()[0]
-                shown_rows = ", ".join(str(r) for r in rows[:5]) + (" …" if n > 5 else "")
-                res.issues.append(Issue(self.where(self.rec.header_row), f"{n} {label} skipped (rows {shown_rows})", "info"))
+            at = np.flatnonzero(skip == what)
+            if len(at):
+                listed_rows = ", ".join(str(int(rows[r])) for r in at[:5]) + (" …" if len(at) > 5 else "")
+                self.infos.append(Issue(self.where(rec.header_row),
+                                        f"{len(at)} {label} skipped (rows {listed_rows})", "info"))
 
-        if loaded:
-            lines = self.insert(conv, has_mods)
-            if kind == "visits" and lines != loaded:
-                res.issues.append(Issue(self.where(self.rec.header_row),
-                                        f"{loaded} rows loaded as {lines} visit lines (several codes in one cell)",
-                                        "info"))
-        res.issues[:0] = self.infos
-        if loaded == 0 and res.lines_rejected == 0 and skipped == 0:
-            res.message = "0 rows loaded (the header has no data rows below it)"
-        return res
+    # -- inserts --------------------------------------------------------------------------------------
+    def _tail(self, rows: np.ndarray) -> dict[str, pa.Array]:
+        n = len(rows)
+        return {"source_file": pa.array([self.source_file] * n, S) if n else pa.array([], S),
+                "source_sheet": pa.nulls(n, S) if self.sheet.name is None else pa.array([self.sheet.name] * n, S),
+                "row_number": pa.array(rows, type=pa.int32())}
 
-    def insert(self, conv: str, has_mods: bool) -> int:
-        kind, cols = self.kind, self.cols
-        types = TABLE_TYPES[kind]
-        sheet = "null" if self.sheet.name is None else "?"
-        params = [self.source_file] + ([self.sheet.name] if self.sheet.name is not None else [])
-        tail = f"?::varchar as source_file, {sheet}::varchar as source_sheet, x._row::integer as row_number"
-        if kind != "visits":
-            outs = [f"{('x.' + _ident(c)) if c in cols else 'null'}::{SQL_TYPES[t]} as {_ident(c)}"
-                    for c, t in types.items()]
-            return int(self.con.execute(f"""
-                insert into {kind} by name
-                select {', '.join(outs)}, {tail}
-                from {conv} x where x.skip is null and len(x.errs) = 0 order by x._row""", params).fetchone()[0])
-        # visits: one line per code of the cell
+    def _write(self, table: pa.Table, sql: str | None = None) -> int:
+        name = f"_export_{self.kind}_{self.tag}"
+        self.con.register(name, table)
+        try:
+            select = sql.format(t=name) if sql else f"select * from {name}"
+            self.con.execute(f"insert into {self.kind} by name {select}")
+        finally:
+            self.con.unregister(name)
+        return table.num_rows
+
+    def _insert_plain(self, sel: np.ndarray, rows: np.ndarray, vals: dict) -> int:
+        take = pa.array(sel, type=pa.int64())
+        arrays = {c: (vals[c].take(take) if c in vals else pa.nulls(len(sel), t))
+                  for c, t in TABLE_TYPES[self.kind].items()}
+        arrays.update(self._tail(rows[sel]))
+        return self._write(pa.table(arrays))
+
+    def _insert_visits(self, sel: np.ndarray, rows: np.ndarray, vals: dict, code: dict) -> int:
+        cols = self.cols
+        all_rows = len(sel) == len(code["n"])
+        take = pa.array(sel, type=pa.int64())
+
+        def rows_of(a: pa.Array) -> pa.Array:
+            return a if all_rows else a.take(take)
+
+        codes = rows_of(code["codes"])
+        parent = np.asarray(pc.list_parent_indices(codes).to_numpy(zero_copy_only=False), dtype=np.int64)
+        one_each = len(parent) == len(sel)                          # one code per row: lines = rows
+        offsets = np.asarray(codes.offsets.to_numpy(), dtype=np.int64)
+        item_no = np.arange(len(parent), dtype=np.int64) - offsets[parent] + 1
+        line_take = pa.array(sel[parent], type=pa.int64())          # each line's row (index into the rows)
+
+        def lines_of(a: pa.Array) -> pa.Array:
+            return a if all_rows and one_each else a.take(line_take)
+
+        n_items = np.asarray(lines_of(code["n"]).to_numpy(zero_copy_only=False))
+        single = n_items == 1
+
+        def flat(key):
+            return pc.list_flatten(rows_of(code[key]))
+
+        it_units = flat("units").to_numpy(zero_copy_only=False).astype(float)       # NaN when no count
+        shares = flat("shares").to_numpy(zero_copy_only=False).astype(float)
+        timed = np.asarray(flat("timed").to_numpy(zero_copy_only=False), dtype=bool)
+        if "units" in cols:
+            col_units = lines_of(vals["units"]).to_numpy(zero_copy_only=False).astype(float)
+        else:
+            col_units = np.full(len(parent), np.nan)
+        units = np.where(~np.isnan(it_units), it_units, np.where(single & ~np.isnan(col_units), col_units, 1.0))
+
+        arrays: dict[str, pa.Array] = {}
+        for c, t in TABLE_TYPES["visits"].items():
+            if c in ("cpt", "units", "minutes", "modifiers", "ota_minutes", "charge"):
+                continue
+            arrays[c] = lines_of(vals[c]) if c in vals else pa.nulls(len(parent), t)
+        arrays["cpt"] = flat("codes")
+        arrays["units"] = pa.array(units, F)
+
         time_minutes = "minutes" not in cols and "start_time" in cols and "end_time" in cols
-        if "minutes" in cols:
-            visit_minutes = "x.minutes"
-        elif time_minutes:
-            visit_minutes = ("case when x.end_time > x.start_time then "
-                             "date_diff('second', x.start_time, x.end_time) / 60.0 end")
-            self.infos.append(Issue(self.where(self.rec.header_row),
-                                    "minutes computed from start and end times (no minutes column), shared over "
-                                    "each session's timed codes by units; a session with an untimed code loads "
-                                    "without minutes", "info"))
-        else:
-            visit_minutes = "null::double"
-        units_col = "x.units" if "units" in cols else "null::double"
-        mod_parts = ["x.it.mods"] + [f"x.{_ident('modifiers_col' if m == 'modifiers' else m)}"
-                                     for m in MODIFIER_COLUMNS if m in cols]
-        mods_list = ("list_filter(flatten([" + ", ".join(f"string_split(coalesce({p}, ''), ';')" for p in mod_parts)
-                     + "]), lambda t: t <> '')")
-        modifiers = f"array_to_string(list_filter({mods_list}, lambda t, i: list_position({mods_list}, t) = i), ';')"
-        if not has_mods:
-            modifiers = f"nullif({modifiers}, '')"          # no modifier column: unknown, not 'none'
-        line_units = ("case when x.n_items = 1 then coalesce(x.it.units, " + units_col + ", 1) "
-                      "else coalesce(x.it.units, 1) end")
-        if time_minutes:
-            minutes = ("case when not x.it.timed or not bool_and(x.it.timed) over session then null "
-                       "else x.v_minutes * x.line_units / sum(x.line_units) over session end")
-            window = " window session as (partition by x.patient_id, x.dos, x.start_time, x.end_time)"
-        else:
-            minutes = ("case when x.n_items = 1 then x.v_minutes when x.it.share is not null "
-                       "then round(x.v_minutes * x.it.share, 4) end")
-            window = ""
-        ota = ("case when x.n_items = 1 then x.ota_minutes when x.it.share is not null "
-               "then round(x.ota_minutes * x.it.share, 4) end") if "ota_minutes" in cols else "null"
+        for c in ("minutes", "ota_minutes"):
+            if c in cols:
+                v = lines_of(vals[c]).to_numpy(zero_copy_only=False).astype(float)
+                m = np.where(single, v, np.round(v * shares, 4))
+                arrays[c] = pa.array(m, F, from_pandas=True)
+            else:
+                arrays[c] = pa.nulls(len(parent), F)
         if "charge" in cols:
-            charge = "case when x.n_items = 1 or x.item_no = 1 then x.charge end"
+            charge = lines_of(vals["charge"])
+            arrays["charge"] = pc.if_else(pa.array(single | (item_no == 1)), charge, pa.scalar(None, M))
         elif "unit_charge" in cols:
-            charge = "x.unit_charge * x.line_units"
+            uc = lines_of(vals["unit_charge"]).to_numpy(zero_copy_only=False)
+            arrays["charge"] = pa.array([None if u is None else (u * Decimal(repr(float(q)))).quantize(Decimal("0.01"))
+                                         for u, q in zip(uc, units)], M)
         else:
-            charge = "null"
-        plain = [c for c in types if c not in ("cpt", "units", "minutes", "modifiers", "ota_minutes", "charge")]
-        outs = [f"{('x.' + _ident(c)) if c in cols else 'null'}::{SQL_TYPES[types[c]]} as {_ident(c)}" for c in plain]
-        return int(self.con.execute(f"""
-            insert into visits by name
-            with l as (
-                select x.*, unnest(x.items) as it, generate_subscripts(x.items, 1) as item_no
-                from {conv} x where x.skip is null and len(x.errs) = 0
-            ),
-            lines as (
-                select x.*, ({visit_minutes})::double as v_minutes, ({line_units})::double as line_units from l x
-            )
-            select {', '.join(outs)}, x.it.code::varchar as cpt, x.line_units as units,
-                   ({minutes})::double as minutes, {modifiers} as modifiers, ({ota})::double as ota_minutes,
-                   ({charge})::decimal(12,2) as charge, {tail}
-            from lines x{window}
-            order by x._row, x.item_no""", params).fetchone()[0])
+            arrays["charge"] = pa.nulls(len(parent), M)
+
+        # modifiers: the code cell's, then the modifier columns', in order, each once
+        parts = [flat("mods")] + [lines_of(vals[m]) for m in MODIFIER_COLUMNS if m in vals]
+        joined = pc.binary_join_element_wise(*parts, ";", null_handling="replace", null_replacement="")
+        idx, texts = _encode(joined)
+        merged = [";".join(dict.fromkeys(t for t in s.split(";") if t)) for s in texts]
+        mods = _gather(merged, S, idx)
+        if not any(m in cols for m in MODIFIER_COLUMNS):
+            mods = pc.if_else(pc.equal(mods, ""), pa.scalar(None, S), mods)   # no modifier column: unknown
+        arrays["modifiers"] = mods
+        arrays.update(self._tail(rows[sel[parent]]))
+        table = pa.table(arrays)
+        if not time_minutes:
+            return self._write(table)
+        self.infos.append(Issue(self.where(self.rec.header_row),
+                                "minutes computed from start and end times (no minutes column), shared over each "
+                                "session's timed codes by units; a session with an untimed code loads without "
+                                "minutes", "info"))
+        table = table.append_column("_timed", pa.array(timed)).append_column("_item", pa.array(item_no))
+        cols_sql = ", ".join(f'"{c}"' for c in table.column_names if c not in ("minutes", "_timed", "_item"))
+        return self._write(table, f"""
+            select {cols_sql},
+                   case when not _timed or not bool_and(_timed) over session or end_time <= start_time then null
+                        else date_diff('second', start_time, end_time) / 60.0 * units / sum(units) over session
+                   end as minutes
+            from {{t}}
+            window session as (partition by patient_id, dos, start_time, end_time, source_sheet)
+            order by row_number, _item""")
 
 
 def load_rows(con, kind: str, sheet: Sheet, rec: Recognition, body: Body, source_file: str, tag: str) -> FileResult:
     """Load the rows of one recognised table; one FileResult with counts and issues."""
-    loader = _Loader(con, kind, sheet, rec, body, source_file, tag)
-    try:
-        return loader.run()
-    finally:
-        loader.cleanup()
+    return _Loader(con, kind, sheet, rec, body, source_file, tag).run()
 
 
 __all__ = ["TABLE_TYPES", "load_rows", "timed_codes", "MAX_ISSUES_PER_TABLE"]

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ..messages import place, shown
 from .aliases import LAYOUTS
-from .export_grid import Sheet, WorkbookError, csv_sheet, decode, xlsx_sheets
+from .export_grid import Sheet, WorkbookError, csv_sheet, head_text, xlsx_sheets
 from .export_load import TABLE_TYPES, load_rows  # noqa: F401  (TABLE_TYPES: the stored columns)
 from .export_recognize import Recognition, recognise
 from .mapping import ExportMapping, mapping_for
@@ -136,25 +136,25 @@ def _read_table(con, sheet: Sheet, rec: Recognition, source_file: str) -> TableR
     return TableReport(res.finish(), sheet.name, rec, sheet.delimiter, sheet.head)
 
 
-def _best(sheets: list[Sheet], mapping: ExportMapping | None) -> tuple[Sheet, Recognition]:
-    best = None
-    for s in sheets:
-        rec = recognise(s, mapping)
-        score = (_RANK[rec.status], len(rec.columns), sum(1 for u in rec.uses if u.header.strip()))
-        if best is None or score > best[0]:
-            best = (score, s, rec)
-    return best[1], best[2]
-
-
 def _read_text(con, data: bytes, source_file: str, suffix: str, mappings) -> list[TableReport]:
-    text = decode(data)
+    head = head_text(data)
     order = list(DELIMITERS)
     if suffix == ".tsv":
         order.remove("\t")
         order.insert(0, "\t")
+    first = next((line for line in head.split("\n") if line.strip()), "")
+    order.sort(key=lambda d: -first.count(d))            # the delimiter of the first line first
     mapping = mapping_for(mappings, source_file)
-    sheet, rec = _best([csv_sheet(data, text, d) for d in order], mapping)
-    return [_read_table(con, sheet, rec, source_file)]
+    best = None
+    for d in order:
+        sheet = csv_sheet(data, head, d)
+        rec = recognise(sheet, mapping)
+        score = (_RANK[rec.status], len(rec.columns), sum(1 for u in rec.uses if u.header.strip()))
+        if best is None or score > best[0]:
+            best = (score, sheet, rec)
+        if rec.ok and len(rec.header_cells) > 1:
+            break
+    return [_read_table(con, best[1], best[2], source_file)]
 
 
 def _read_xlsx(con, path: Path, source_file: str, mappings) -> list[TableReport]:
@@ -208,7 +208,7 @@ def read_export_detailed(con, path: Path, source_file: str,
             data = path.read_bytes()
         except OSError as e:
             return rejected(f"cannot read file: {e.strerror or type(e).__name__}")
-        if not data.strip():
+        if not data[:4096].strip() and not data.strip():
             return rejected("empty file")
         if data.startswith(ZIP_MAGIC):
             return _read_xlsx(con, path, source_file, mappings)
