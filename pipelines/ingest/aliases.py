@@ -67,7 +67,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "patient_id": ("Patient ID", "MRN", "Account #", "Acct No", "Acct #", "Account Number", "Account No",
                    "Chart Number", "Chart #", "Chart No", "Patient Account", "Patient Account Number",
                    "Patient #", "Patient Number", "Patient No", "Pt ID", "Client ID", "Medical Record Number",
-                   "Medical Record #", "Person Number", "Patient Acct No"),
+                   "Medical Record #", "Person Number", "Patient Acct No", "Acct", "Account", "Chart"),
     "payer": ("Payer", "Payer Name", "Insurance", "Insurance Name", "Primary Insurance", "Primary Payer",
               "Carrier", "Insurance Carrier", "Plan", "Insurance Plan", "Payor", "Primary Payor",
               "Primary Insurance Name", "Primary Carrier", "Ins Name", "Insurance Company", "Financial Class"),
@@ -191,10 +191,11 @@ EXPORT_FLAG_REMOVED = "3"
 
 
 def normalize_header(text: object) -> str:
-    """'Date of Service' -> 'dateofservice'; None -> ''."""
+    """'Date of Service' -> 'dateofservice'; 'Patient #' -> 'patientno' (so it is 'Patient No', and not
+    'Patient', which is usually the patient's name); None -> ''."""
     if text is None:
         return ""
-    return re.sub(r"[^a-z0-9]", "", str(text).lower())
+    return re.sub(r"[^a-z0-9]", "", str(text).lower().replace("#", "no"))
 
 
 def _build_lookup(table: dict[str, tuple[str, ...]], include_key: bool) -> dict[str, tuple[str, int]]:

@@ -366,8 +366,13 @@ class _Loader:
         # which rows fail, which are not data
         failing = probs.mask("error")
         skip = np.full(n, "", dtype=object)
+        good = np.flatnonzero(~failing)
+        last_good = int(good[-1]) if len(good) else -1
         for r in np.flatnonzero(failing):
             skip[r] = self._not_data(int(r), int(filled[r]))
+            if not skip[r] and r > last_good and filled[r] <= 3:
+                skip[r] = "note"                       # a footer below the data: 'Visits, 4', 'Printed by ...'
+
         if kind == "visits" and "row_status" in cols:
             status = pc.utf8_lower(self.raw["row_status"])
             hit = pc.is_in(status, value_set=pa.array(aliases.SKIPPED_STATUSES, S))

@@ -206,7 +206,7 @@ def _assess(cells: list[str], below: list[list[str]]) -> _Assessment:
             return result("recognised", "visits")
         if others:
             other = others[0]
-            return result("ambiguous", "visits", candidates=["visits", other], miss=missing["visits"],
+            return result("ambiguous", "visits", candidates=[other, "visits"], miss=missing["visits"],
                           reason=f"the procedure-code column {cpt_header} makes it a visit/charge export, which "
                                  f"needs {hint_missing('visits')}; its columns otherwise fit {_label(other)}")
         return result("missing", "visits", miss=missing["visits"])
