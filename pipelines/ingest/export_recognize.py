@@ -322,12 +322,14 @@ def _apply_mapping(sheet: Sheet, m: ExportMapping) -> Recognition:
             if wanted and all(w in norm for w in wanted.values()):
                 index = i
                 break
-        if index is None and not wanted:
-            got = recognise(sheet)
-            index = got.header_index
-        if index is None:                               # the row with most mapped headers, for the message
+        if index is None:                               # the row with most mapped headers, else the header
             scores = [sum(1 for w in wanted.values() if w in [normalize_header(v) for v in row]) for row in sheet.head]
-            index = max(range(len(scores)), key=lambda k: scores[k]) if scores and max(scores) > 0 else None
+            if scores and max(scores) > 0:
+                index = max(range(len(scores)), key=lambda k: scores[k])
+            else:
+                got = recognise(sheet)
+                index = got.header_index if got.header_index is not None and (got.trusted_header or not wanted) \
+                    else None
     label = f"practice.toml {m.where} (file = \"{m.file}\")"
     if index is None:
         return Recognition("mapping_error", kind=m.layout, mapping=m,
