@@ -37,6 +37,7 @@ BROKEN_QUOTE = "broken quoting (a quote is not closed on its line, or a value ru
 class Body:
     table: pa.Table                                   # _row int64, c0..c{n-1} string ('' when empty)
     rejected: list[tuple[int, str]] = field(default_factory=list)   # rows that could not be split
+    short: dict[int, int] = field(default_factory=dict)   # row -> its number of values, when fewer than the header
 
 
 @dataclass
@@ -61,7 +62,9 @@ def _table(rows: list[int], columns: list[list[str]]) -> pa.Table:
 
 
 def _fit(fields: list[str], ncols: int) -> tuple[list[str] | None, str | None]:
-    """A row's values fitted to the header's width: padded, or trimmed of empty extras."""
+    """A row's values fitted to the header's width: padded (the loader then rejects the row if it is
+    data: a missing delimiter shifts every value after it into the wrong column), or trimmed of empty
+    extras."""
     if len(fields) <= ncols:
         return fields + [""] * (ncols - len(fields)), None
     extra = fields[ncols:]
@@ -137,7 +140,14 @@ def _clean_bytes(data: bytes) -> bool:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data:
         return False
     cr = data.count(b"\r")
-    return cr == 0 or cr == data.count(b"\r\n")
+    if cr and cr != data.count(b"\r\n"):
+        return False
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+    return True
 
 
 def _line_offsets(buf: bytes, header_row: int, start: int = 0) -> int:
@@ -225,7 +235,7 @@ def _arrow_body(data: bytes, start: int, delimiter: str, first_row: int, ncols: 
     table = table.add_column(0, "_row", pa.array(numbers[keep], type=pa.int64()))
     if not invalid:
         return Body(table)
-    rows, cols, rejected = [], [[] for _ in range(ncols)], []
+    rows, cols, rejected, short = [], [[] for _ in range(ncols)], [], {}
     for idx, (n, line) in zip(bad_idx.tolist(), invalid):
         row_number = int(numbers[idx])
         fields = split_line(line.rstrip("\r"), delimiter)
@@ -236,17 +246,19 @@ def _arrow_body(data: bytes, start: int, delimiter: str, first_row: int, ncols: 
         if fitted is None:
             rejected.append((row_number, why))
             continue
+        if len(fields) < ncols:
+            short[row_number] = len(fields)
         rows.append(row_number)
         for i, v in enumerate(fitted):
             cols[i].append(v)
     if rows:
         table = pa.concat_tables([table, _table(rows, cols)]).sort_by("_row")
-    return Body(table, rejected)
+    return Body(table, rejected, short)
 
 
 def _python_body(lines: list[str], delimiter: str, first_row: int, ncols: int) -> Body:
     """Every physical line split on its own (strict quoting): a broken quote rejects its line only."""
-    rows, cols, rejected = [], [[] for _ in range(ncols)], []
+    rows, cols, rejected, short = [], [[] for _ in range(ncols)], [], {}
     for offset, line in enumerate(lines):
         if not line.strip():
             continue
@@ -259,10 +271,12 @@ def _python_body(lines: list[str], delimiter: str, first_row: int, ncols: int) -
         if fitted is None:
             rejected.append((n, why))
             continue
+        if len(fields) < ncols:
+            short[n] = len(fields)
         rows.append(n)
         for i, v in enumerate(fitted):
             cols[i].append(v)
-    return Body(_table(rows, cols), rejected)
+    return Body(_table(rows, cols), rejected, short)
 
 
 def body_width(sheet: Sheet, header_index: int) -> int:

@@ -191,7 +191,7 @@ class _Loader:
                 if value is None:
                     choices = ", ".join(sorted(aliases.value_choices(fld)))
                     vals.append(t.upper() if fld == "provider_role" else t.lower())
-                    warns.append(f"{fld} {shown(t, fld)} is not one of {choices}; stored as given")
+                    warns.append(f"{ev.q(t, fld)} is not one of {choices}; stored as given")
                 else:
                     vals.append(value), warns.append(None)
                     if by_rule:
@@ -363,6 +363,13 @@ class _Loader:
             both = _valid(vals["start_date"]) & _valid(vals["end_date"])
             probs.add("warning", mask=both & (e0 < s0), word=lambda r: f"end_date {e0[r]} is before start_date {s0[r]}")
 
+        # a row with fewer values than the header has its values in the wrong columns: never data
+        if self.body.short:
+            short_n = np.array([self.body.short.get(int(r), 0) for r in rows])
+            probs.add("error", mask=short_n > 0, word=lambda r: "")
+            self.short_n = short_n
+        else:
+            self.short_n = None
         # which rows fail, which are not data
         failing = probs.mask("error")
         skip = np.full(n, "", dtype=object)
@@ -443,8 +450,13 @@ class _Loader:
         for n, reason in self.body.rejected[:MAX_ISSUES_PER_TABLE + 1]:
             problems.append((n, 0, Issue(self.where(n), reason, "error")))
         bad = np.flatnonzero(rejected)
+        width = self.body.table.num_columns - 1
         for r, msgs in zip(bad[:MAX_ISSUES_PER_TABLE + 1], probs.messages("error", bad[:MAX_ISSUES_PER_TABLE + 1])):
-            problems.append((int(rows[r]), 0, Issue(self.where(int(rows[r])), "; ".join(msgs), "error")))
+            if self.short_n is not None and self.short_n[r]:
+                # its values sit in the wrong columns: none is quoted (a name could sit under 'dos')
+                msgs = [f"the row has {self.short_n[r]} values, the header has {width} (a missing delimiter or "
+                        "quote?); not loaded"]
+            problems.append((int(rows[r]), 0, Issue(self.where(int(rows[r])), "; ".join(m for m in msgs if m), "error")))
         warned = np.flatnonzero(ok & probs.mask("warning"))
         for r, msgs in zip(warned[:MAX_ISSUES_PER_TABLE + 1], probs.messages("warning", warned[:MAX_ISSUES_PER_TABLE + 1])):
             problems.extend((int(rows[r]), 1, Issue(self.where(int(rows[r])), m, "warning")) for m in msgs)

@@ -9,7 +9,7 @@ PHI column (a birth date, a name) is never quoted and no quoted value is longer 
 Limits (values outside are rejected, or loaded as empty with a warning for an optional column, before
 anything reaches the database): units 0-99 per line, minutes 0-1440, amounts below $1,000,000, whole
 numbers of authorized visits 0-9999; numbers are finite (no inf, NaN, exponents); dates are real
-calendar dates between 1900 and 2099.
+calendar dates (birth dates 1900-2099, every other date 2000-2099).
 """
 from __future__ import annotations
 
@@ -25,16 +25,31 @@ MAX_UNITS = 99
 MAX_MINUTES = 1440
 MAX_AMOUNT = Decimal("1000000")
 MAX_VISITS = 9999
-MIN_YEAR, MAX_YEAR = 1900, 2099
+MIN_YEAR, MAX_YEAR = 1900, 2099       # birth dates
+MIN_SERVICE_YEAR = 2000               # service, plan, authorization dates
 
 
 class BadValue(ValueError):
     """A cell that cannot be read as its column's type; the message is the reason shown to the user."""
 
 
+_WORD = re.compile(r"[A-Za-z]{4,}")
+_MIXED = re.compile(r"(?=[A-Za-z0-9]*[A-Za-z])(?=[A-Za-z0-9]*\d)[A-Za-z0-9]{6,}")
+_SAFE_WORDS = {"january", "february", "march", "april", "june", "july", "august", "september", "october",
+               "november", "december", "sept", "mins", "minute", "minutes", "hour", "hours", "unit", "units",
+               "visit", "visits", "total"}
+
+
 def q(value: str, field: str) -> str:
-    """The field and its value as quoted in a message: "dos '13/45/2025'", "patient_dob (not shown: PHI)"."""
-    return f"{field} {shown(value, field)}"
+    """The field and its value as quoted in a message: "dos '13/45/2025'", "patient_dob (not shown: PHI)".
+    A value that reads like a name or an identifier (a word of four letters or more, or letters and
+    digits run together) is not quoted in any column: in a damaged row a name or a member id can sit
+    under 'dos' or 'cpt'."""
+    text = str(value)
+    if not shown(text, field).startswith("(not shown") and (
+            any(w.lower() not in _SAFE_WORDS for w in _WORD.findall(text)) or _MIXED.search(text)):
+        return f"{field} (text, not shown)"
+    return f"{field} {shown(text, field)}"
 
 
 # --- numbers ------------------------------------------------------------------------------------------
@@ -167,8 +182,9 @@ def date(text: str, field: str, day_first: bool = False) -> dt.date:
         got = None
     if got is None:
         raise BadValue(f"{q(s, field)} is not a date")
-    if not MIN_YEAR <= got.year <= MAX_YEAR:
-        raise BadValue(f"{q(s, field)} is not a plausible date ({MIN_YEAR}-{MAX_YEAR})")
+    low = MIN_YEAR if field == "patient_dob" else MIN_SERVICE_YEAR
+    if not low <= got.year <= MAX_YEAR:
+        raise BadValue(f"{q(s, field)} is not a plausible date ({low}-{MAX_YEAR})")
     return got
 
 
