@@ -15,7 +15,8 @@ from pathlib import Path
 from pipelines.checks import run_rules, write_findings_csv
 from pipelines.config import PracticeConfig, find_config, load_config
 from pipelines.ingest import ingest_paths
-from pipelines.report import prioritize, render_pdf, write_worklist
+from pipelines.prioritize import prioritize
+from pipelines.report import render_pdf, write_worklist
 from pipelines.sample import generate
 from pipelines.stage import stage
 from pipelines.warehouse import connect

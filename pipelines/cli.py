@@ -96,7 +96,7 @@ def check(db: Path = typer.Option(..., "--db", help="An audit database filled by
     """Run every rule and (re)write the findings table."""
     from .checks import run_checks, write_findings_csv
     from .config import load_config
-    from .report import prioritize
+    from .prioritize import prioritize
     from .warehouse import connect
     try:
         if not db.exists():

@@ -45,7 +45,8 @@ def run_audit(input_dir: Path, out_dir: Path, config: Path | None = None, as_of:
               on_file: Callable | None = None) -> dict:
     """Run the audit and write audit-report.pdf, findings.csv, worklist.xlsx, ingest-log.csv and
     audit.duckdb into out_dir. Raises InputError only when nothing could be audited."""
-    from .report import prioritize, render_pdf, write_worklist
+    from .prioritize import prioritize
+    from .report import render_pdf, write_worklist
 
     console = console or Console(quiet=True)
     if not input_dir.is_dir():

@@ -16,7 +16,8 @@ from pypdf import PdfReader
 sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "report"))
 import build  # noqa: E402
 
-from pipelines.report import prioritize, render_pdf, write_worklist  # noqa: E402
+from pipelines.prioritize import prioritize  # noqa: E402
+from pipelines.report import render_pdf, write_worklist  # noqa: E402
 
 SECTION_TITLES = ["Contents", "Executive summary", "Prioritized recommendations", "The picture in charts",
                   "Payer scorecard", "Therapist view", "Appendix", "Data received", "Assumptions and defaults used",

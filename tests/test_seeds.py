@@ -33,7 +33,10 @@ def test_shipped_seeds_pass_the_rulebook_assertions(con):
     ("update raw_seed_codes set is_timed = 'true' where cpt = '97166'", "97166 must be untimed"),
     ("update raw_seed_codes set is_timed = 'false' where cpt = '97535'", "97535 must be timed"),
     ("update raw_seed_settings set value = '60' where name = 'cert_interval_days'", "90 days"),
-    ("update raw_seed_rvu_2025 set nf_pe_rvu = '0.70' where cpt = '97530'", "97530:full must price at $39.13"),
+    ("update raw_seed_rvu set nf_pe_rvu = '0.70' where cpt = '97530' and year = '2025'", "2025:01:97530:full must price at $39.13"),
+    ("update raw_seed_rvu set nf_pe_rvu = '0.62' where cpt = '97530' and year = '2026'", "2026:01:97530:full must price at $39.32"),
+    ("update raw_seed_gpci set pe_gpci = '1.061' where year = '2026' and locality = '99'", "2026:99:97530:full must price at $37.68"),
+    ("delete from raw_seed_gpci where year = '2026' and locality = '01'", "GPCIs for 2026 localities 01 and 99 are missing"),
 ])
 def test_a_seed_that_contradicts_the_rulebook_stops_the_audit(con, corruption, message):
     con.execute(corruption)

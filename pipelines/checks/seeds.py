@@ -51,21 +51,30 @@ def validate_seeds(con: duckdb.DuckDBPyConnection) -> None:
             problems.append(f"{code} must be timed (RULEBOOK §12.4)")
     if one("select value from settings where name = 'cert_interval_days'") != "90":
         problems.append("certification interval must be 90 days (RULEBOOK §7, §12.3)")
-    # §11.3 worked example, Metropolitan Boston 2025: 97530 full $39.13, subsequent $27.12; 97535 subsequent $25.72.
+    # RULEBOOK worked examples, priced through the seeds' own RVUs, GPCIs and conversion factors:
+    # §11.3 (2025, Metropolitan Boston): 97530 full $39.13, MPPR subsequent $27.12; 97535 subsequent $25.72.
+    # §11.4 (2026): 97530 full $39.32 in locality 01, $37.68 in locality 99.
     rates = dict(con.execute("""
-        select r.cpt || ':' || kind, amount from (
-          select cpt,
-                 round((work_rvu * 1.042 + nf_pe_rvu * 1.197 + mp_rvu * 0.894) * 32.3465, 2) as full_amt,
-                 round((work_rvu * 1.042 + 0.5 * nf_pe_rvu * 1.197 + mp_rvu * 0.894) * 32.3465, 2) as reduced_amt
-          from seed_rvu where year = 2025 and cpt in ('97530', '97535')) r
-        cross join lateral (values ('full', r.full_amt), ('reduced', r.reduced_amt)) v(kind, amount)
+        select r.year || ':' || g.locality || ':' || r.cpt || ':' || v.kind, v.amount
+        from seed_rvu r
+        join seed_gpci g on g.year = r.year
+        join seed_conversion_factors cf on year(cf.start_date) = r.year
+        cross join lateral (values
+            ('full', round((r.work_rvu * g.work_gpci + r.nf_pe_rvu * g.pe_gpci + r.mp_rvu * g.mp_gpci)
+                           * cf.conversion_factor, 2)),
+            ('reduced', round((r.work_rvu * g.work_gpci + 0.5 * r.nf_pe_rvu * g.pe_gpci + r.mp_rvu * g.mp_gpci)
+                              * cf.conversion_factor, 2))) v(kind, amount)
+        where r.cpt in ('97530', '97535') and r.modifier = '' and r.year in (2025, 2026)
     """).fetchall())
-    expected = {"97530:full": 39.13, "97530:reduced": 27.12, "97535:reduced": 25.72}
+    expected = {"2025:01:97530:full": 39.13, "2025:01:97530:reduced": 27.12, "2025:01:97535:reduced": 25.72,
+                "2026:01:97530:full": 39.32, "2026:99:97530:full": 37.68}
     for key, amount in expected.items():
         if rates.get(key) is None or float(rates[key]) != amount:
-            problems.append(f"RVU check {key} must price at ${amount} (RULEBOOK §11.3), seeds give {rates.get(key)}")
-    gpci = one("select count(*) from seed_gpci where year = 2025 and locality in ('01', '99')")
-    if gpci != 2:
-        problems.append("GPCIs for 2025 localities 01 and 99 are missing")
+            year = key[:4]
+            problems.append(f"fee schedule check {key} must price at ${amount} "
+                            f"(RULEBOOK §{'11.3' if year == '2025' else '11.4'}), seeds give {rates.get(key)}")
+    for year in (2025, 2026):
+        if one("select count(*) from seed_gpci where year = ? and locality in ('01', '99')", [year]) != 2:
+            problems.append(f"GPCIs for {year} localities 01 and 99 are missing")
     if problems:
         raise SeedError("reference seeds contradict the RULEBOOK: " + "; ".join(problems), "sql/seeds")

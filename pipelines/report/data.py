@@ -14,7 +14,7 @@ import duckdb
 
 from ..resources import sql_dir
 from .playbook import play
-from .prioritize import period_days
+from ..prioritize import period_days
 
 CENT = Decimal("0.01")
 CONTRACTUAL = ("45", "59", "253")  # CONTRACT §6: not a denial (fallback when the seeds are not loaded)

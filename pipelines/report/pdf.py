@@ -26,9 +26,10 @@ from pathlib import Path
 import duckdb
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from ..errors import InputError
 from ..resources import templates_dir
 from . import charts, data
-from .prioritize import RANKING_METHOD
+from ..prioritize import RANKING_METHOD
 
 log = logging.getLogger(__name__)
 
@@ -109,11 +110,9 @@ def environment() -> Environment:
 
 
 def build_context(con: duckdb.DuckDBPyConnection, show_phi: bool = False) -> dict:
-    stale = not data.table_exists(con, "recommendations") or \
-        con.execute("select count(*) from findings where priority_rank is null").fetchone()[0] > 0
-    if stale:  # a database checked but not prioritized (or re-checked since)
-        from .prioritize import prioritize
-        prioritize(con)
+    if not data.table_exists(con, "recommendations") or \
+            con.execute("select count(*) from findings where priority_rank is null").fetchone()[0] > 0:
+        raise InputError("the findings are not prioritized; run `rcm-audit check` first")
     data.prepare(con)
     recs = data.recommendations(con)
     ex = data.examples(con, show_phi)

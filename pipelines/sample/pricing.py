@@ -59,7 +59,7 @@ def seeds() -> dict:
     gw, gpe, gmp = (Decimal(gp[k]) for k in ("work_gpci", "pe_gpci", "mp_gpci"))
     cf = next(Decimal(r["conversion_factor"]) for r in _read("conversion_factors.csv")
               if r["start_date"] == "2025-01-01")
-    rvu = {r["cpt"]: r for r in _read("rvu_2025.csv") if r["year"] == "2025"}
+    rvu = {r["cpt"]: r for r in _read("rvu.csv") if r["year"] == "2025"}
     codes = {}
     for r in _read("codes.csv"):
         v = rvu.get(r["cpt"])

@@ -10,10 +10,10 @@ select cpt, description, unit_rule,
 from raw_seed_codes;
 
 create or replace view seed_rvu as
-select year::integer as year, cpt, coalesce(modifier, '') as modifier, status,
+select year::integer as year, release, cpt, coalesce(modifier, '') as modifier, status,
        work_rvu::decimal(8,3) as work_rvu, nf_pe_rvu::decimal(8,3) as nf_pe_rvu, mp_rvu::decimal(8,3) as mp_rvu,
-       try_cast(mppr_ind as integer) as mppr_ind, source
-from raw_seed_rvu_2025;
+       try_cast(mppr_ind as integer) as mppr_ind, conversion_factor::decimal(10,4) as conversion_factor, source
+from raw_seed_rvu;
 
 create or replace view seed_gpci as
 select year::integer as year, carrier, locality, locality_name,
