@@ -9,7 +9,6 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipelines import warehouse
 from pipelines.ingest import aliases
 from pipelines.ingest.export_grid import cell_text
 from pipelines.ingest.export_values import date as parse_date
@@ -17,14 +16,6 @@ from pipelines.ingest.exports import is_export, read_export
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 DOCS = Path(__file__).parent.parent / "docs" / "input_layouts.md"
-
-
-@pytest.fixture
-def con():
-    """An in-memory audit database with the raw schema."""
-    c = warehouse.connect(":memory:")
-    yield c
-    c.close()
 
 
 def write(tmp_path: Path, name: str, text: str | bytes, encoding: str = "utf-8") -> Path:

@@ -27,14 +27,6 @@ HEADER = ["Patient ID", "Last Name", "First Name", "DOB", "Member ID", "DOS", "C
           "Minutes", "Charge", "Payer"]
 
 
-@pytest.fixture
-def con():
-    """An in-memory audit database with the raw schema."""
-    c = warehouse.connect(":memory:")
-    yield c
-    c.close()
-
-
 def phi_visits(n: int = 8) -> str:
     """A visits export whose name, birth date and member id columns hold the planted PHI."""
     out = io.StringIO()

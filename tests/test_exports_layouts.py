@@ -13,7 +13,6 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipelines import warehouse
 from pipelines.errors import InputError
 from pipelines.ingest import aliases, ingest_paths
 from pipelines.ingest.exports import read_export
@@ -21,14 +20,6 @@ from pipelines.ingest.mapping import ExportMapping, mapping_for, parse_mappings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 D = dt.date
-
-
-@pytest.fixture
-def con():
-    """An in-memory audit database with the raw schema."""
-    c = warehouse.connect(":memory:")
-    yield c
-    c.close()
 
 
 def load(con, name: str, mappings=None):

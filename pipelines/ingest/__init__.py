@@ -195,9 +195,9 @@ def _log_many(con: duckdb.DuckDBPyConnection, rs: list[FileResult]) -> None:
     if not rs:
         return
     log = pd.DataFrame([(r.source_file, r.kind, r.status, r.claims_loaded, r.lines_loaded, r.claims_rejected,
-                         r.lines_rejected, r.message, r.file_id) for r in rs],
+                         r.lines_rejected, r.message, r.file_id, r.lines_skipped) for r in rs],
                        columns=["source_file", "kind", "status", "claims_loaded", "lines_loaded",
-                                "claims_rejected", "lines_rejected", "message", "file_id"])
+                                "claims_rejected", "lines_rejected", "message", "file_id", "lines_skipped"])
     con.register("_ingest_log_rows", log)
     try:
         con.execute("insert into ingest_log by name select * from _ingest_log_rows")

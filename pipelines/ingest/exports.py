@@ -25,7 +25,7 @@ from pathlib import Path
 from ..messages import place, shown
 from .aliases import LAYOUTS
 from .export_grid import Sheet, WorkbookError, csv_sheet, head_text, xlsx_sheets
-from .export_load import TABLE_TYPES, load_rows  # noqa: F401  (TABLE_TYPES: the stored columns)
+from .export_load import TABLE_TYPES, load_rows
 from .export_recognize import Recognition, recognise
 from .mapping import ExportMapping, mapping_for
 from .result import FileResult, Issue
@@ -232,3 +232,6 @@ def read_export_detailed(con, path: Path, source_file: str,
 def read_export(con, path: Path, source_file: str, mappings: list[ExportMapping] | None = None) -> list[FileResult]:
     """Read one export file; one FileResult per table found (per sheet for a workbook)."""
     return [r.result for r in read_export_detailed(con, path, source_file, mappings)]
+
+
+__all__ = ["EXPORT_EXTENSIONS", "TABLE_TYPES", "TableReport", "is_export", "read_export", "read_export_detailed"]
