@@ -289,3 +289,28 @@ def test_seeded_random_corruption_of_the_whole_sample_visits(con, tmp_path):
     [r] = results
     assert r.status == "partial" and r.lines_loaded > 3500 and r.lines_rejected > 100
     assert "7W00R00DE00" not in messages(results)           # a sample member id
+
+
+def test_no_phi_reaches_the_ingest_log_or_issue_tables(con, tmp_path):
+    """Broken exports full of planted PHI, ingested: ingest_log and ingest_issues (what the terminal,
+    ingest-log.csv and the PDF appendix show) carry places and reasons, never the PHI."""
+    from pipelines.ingest import ingest_paths
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    good = phi_visits(6)
+    (folder / "quotes.csv").write_text(good.replace("\n", '\n"', 2))
+    lines = good.split("\n")
+    lines[3] = lines[3].replace(",", "", 1)
+    (folder / "shifted.csv").write_text("\n".join(lines))
+    (folder / "dob.csv").write_text(good.replace("1937-07-19", "1937-19-07"))
+    (folder / "noheader.csv").write_text("\n".join(good.split("\n")[1:]))
+    results = ingest_paths(con, [folder])
+    assert {r.source_file: r.status for r in results} == {
+        "dob.csv": "loaded", "noheader.csv": "rejected", "quotes.csv": "partial", "shifted.csv": "partial"}
+    logged = con.execute("select string_agg(message, ' ') from ingest_log").fetchall()[0][0]
+    issues = con.execute("select string_agg(place || ' ' || reason, ' ') from ingest_issues").fetchall()[0][0]
+    for s in PHI_STRINGS:
+        assert s not in logged and s not in issues
+    assert con.execute("select sum(lines_loaded + lines_rejected + lines_skipped) from ingest_log "
+                       "where source_file <> 'noheader.csv'").fetchall() == [(18,)]

@@ -35,6 +35,7 @@ from pathlib import PurePosixPath
 
 from ..errors import InputError
 from . import aliases
+from .export_grid import HEAD_ROWS
 
 VALUE_FIELDS = {"note_type": tuple(aliases.NOTE_TYPE_VALUES), "provider_role": tuple(aliases.PROVIDER_ROLE_VALUES),
                 "kind": tuple(aliases.PLAN_KIND_VALUES), "payer": None}
@@ -103,8 +104,8 @@ def parse_mappings(toml_data: dict, config_path: str) -> list[ExportMapping]:
             raise _fail(config_path, f"{where}.sheet", "must be a sheet name (text)")
         header_row = entry.get("header_row")
         if header_row is not None and (isinstance(header_row, bool) or not isinstance(header_row, int)
-                                       or not 1 <= header_row <= 1000):
-            raise _fail(config_path, f"{where}.header_row", "must be a row number from 1 to 1000")
+                                       or not 1 <= header_row <= HEAD_ROWS):
+            raise _fail(config_path, f"{where}.header_row", f"must be a row number from 1 to {HEAD_ROWS}")
         day_first = entry.get("day_first", False)
         if not isinstance(day_first, bool):
             raise _fail(config_path, f"{where}.day_first", "must be true or false")
