@@ -161,14 +161,17 @@ def _line_offsets(buf: bytes, header_row: int, start: int = 0) -> int:
     return pos
 
 
+def _line_count(data: bytes, start: int) -> int:
+    """Physical lines in data[start:] (a last line without its line end counts)."""
+    if start >= len(data):
+        return 0
+    return data.count(b"\n", start) + (0 if data.endswith(b"\n") else 1)
+
+
 def _nonempty_line_numbers(data: bytes, start: int, first_row: int) -> np.ndarray:
     """Row numbers of the non-empty lines of data[start:] (a line of only '\\r' is empty)."""
     if start >= len(data):
         return np.zeros(0, dtype=np.int64)
-    if data.find(b"\n\n", start) < 0 and data.find(b"\n\r\n", start) < 0 and \
-            not data.startswith((b"\n", b"\r\n"), start):
-        n = data.count(b"\n", start) + (0 if data.endswith(b"\n") else 1)     # no empty line
-        return np.arange(first_row, first_row + n, dtype=np.int64)
     arr = np.frombuffer(data, dtype=np.uint8, offset=start)
     nl = np.flatnonzero(arr == 10)
     starts = np.concatenate(([0], nl + 1))
@@ -200,9 +203,9 @@ def _arrow_body(data: bytes, start: int, delimiter: str, first_row: int, ncols: 
         invalid.append((row.number, row.text))
         return "skip"
 
-    numbers = _nonempty_line_numbers(data, start, first_row)
+    lines = _line_count(data, start)
     body = pa.py_buffer(data).slice(start)
-    if len(numbers) == 0:
+    if lines == 0:
         return _empty_body(ncols)
 
     def read(threads: bool) -> pa.Table | None:
@@ -224,8 +227,12 @@ def _arrow_body(data: bytes, start: int, delimiter: str, first_row: int, ncols: 
         table = read(threads=False)
     if table is None:
         return None
-    if table.num_rows + len(invalid) != len(numbers):
-        return None                                   # a record ran over a line break
+    if table.num_rows + len(invalid) == lines:         # every line is one record (the usual file)
+        numbers = np.arange(first_row, first_row + lines, dtype=np.int64)
+    else:                                              # empty lines, or a record that ran over a line break
+        numbers = _nonempty_line_numbers(data, start, first_row)
+        if table.num_rows + len(invalid) != len(numbers):
+            return None
     if any(n is None or n < 1 for n, _ in invalid):
         return None
     keep = np.ones(len(numbers), dtype=bool)

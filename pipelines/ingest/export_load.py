@@ -27,6 +27,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -87,7 +88,48 @@ def _encode(col: pa.Array) -> tuple[pa.Array, list[str]]:
 
 
 def _gather(values: list, typ: pa.DataType, indices: pa.Array) -> pa.Array:
-    return pa.array(values, type=typ).take(indices)
+    """Per-distinct values back to the rows. Strings stay dictionary-encoded (no string is copied per
+    row); a None value makes its rows null."""
+    if typ != S:
+        return pa.array(values, type=typ).take(indices)
+    nulls = [i for i, v in enumerate(values) if v is None]
+    if nulls:
+        idx = indices.to_numpy(zero_copy_only=False)
+        indices = pa.array(idx, type=indices.type, mask=np.isin(idx, nulls))
+    return pa.DictionaryArray.from_arrays(indices, pa.array([v if v is not None else "" for v in values], S))
+
+
+def _null_empty(col: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """'' -> null, without copying the strings (a validity bitmap over the same buffers)."""
+    if isinstance(col, pa.ChunkedArray):
+        return pa.chunked_array([_null_empty(c) for c in col.chunks], type=S)
+    keep = pc.not_equal(col, "")
+    if keep.false_count == 0:
+        return col
+    if col.offset != 0 or col.null_count or keep.offset != 0:
+        return pc.if_else(keep, col, pa.scalar(None, S))
+    return pa.Array.from_buffers(S, len(col), [keep.buffers()[1], col.buffers()[1], col.buffers()[2]],
+                                 null_count=keep.false_count)
+
+
+def _may_have_spaces(col: pa.Array, ends: bool = True) -> bool:
+    """Whether any value starts (or, with `ends`, ends) with white space: only then is trimming needed."""
+    for ws in (" ", "\t"):
+        if pc.any(pc.starts_with(col, ws)).as_py() or (ends and pc.any(pc.ends_with(col, ws)).as_py()):
+            return True
+    return False
+
+
+def _parts_index(col: pa.Array) -> tuple[np.ndarray, list[str]]:
+    """(indices with -1 for null, dictionary) of a string column, dictionary-encoded or not."""
+    if not pa.types.is_dictionary(col.type):
+        col = pc.dictionary_encode(col)
+        if isinstance(col, pa.ChunkedArray):
+            col = col.combine_chunks()
+    idx = col.indices.to_numpy(zero_copy_only=False)
+    if col.null_count:
+        idx = np.where(col.is_valid().to_numpy(zero_copy_only=False), idx, -1)
+    return np.asarray(idx, dtype=np.int64), col.dictionary.to_pylist()
 
 
 def _valid(a: pa.Array) -> np.ndarray:
@@ -156,9 +198,21 @@ class _Loader:
         return place(row=row, sheet=self.sheet.name, column=column)
 
     # -- distinct-value conversions -------------------------------------------------------------------
+    def encoded(self, fld: str) -> tuple[pa.Array, list[str]]:
+        """(indices, distinct texts, stripped) of a column."""
+        if fld not in self._enc:
+            idx, texts = _encode(self.raw[fld])
+            self._enc[fld] = (idx, [t.strip() for t in texts])
+        return self._enc[fld]
+
+    def blank(self, fld: str) -> np.ndarray:
+        idx, texts = self.encoded(fld)
+        ids = [i for i, t in enumerate(texts) if not t]
+        return np.isin(idx.to_numpy(zero_copy_only=False), ids) if ids else np.zeros(len(idx), dtype=bool)
+
     def convert(self, fld: str, typ: pa.DataType, fn, required: bool) -> tuple[pa.Array, pa.Array]:
         """(values, problems) of a column: each distinct text parsed once."""
-        idx, texts = _encode(self.raw[fld])
+        idx, texts = self.encoded(fld)
         vals, errs = [], []
         for t in texts:
             if not t:
@@ -175,7 +229,7 @@ class _Loader:
         key-word rules of aliases; an unknown value is stored as given with a warning."""
         given = {aliases.normalize_header(k): v
                  for k, v in (self.mapping.values.get(fld, {}) if self.mapping else {}).items()}
-        idx, texts = _encode(self.raw[fld])
+        idx, texts = self.encoded(fld)
         vals, warns = [], []
         for t in texts:
             if not t:
@@ -200,7 +254,7 @@ class _Loader:
         return _gather(vals, S, idx), (_gather(warns, S, idx) if any(warns) else None)
 
     def modifiers(self, fld: str) -> tuple[pa.Array, pa.Array]:
-        idx, texts = _encode(self.raw[fld])
+        idx, texts = self.encoded(fld)
         vals, warns = [], []
         for t in texts:
             toks = ev.modifier_tokens(t) if t else []
@@ -211,15 +265,21 @@ class _Loader:
         return _gather(vals, S, idx), (_gather(warns, S, idx) if any(warns) else None)
 
     def text(self, fld: str) -> pa.Array:
-        col = self.raw[fld]
+        col = self.trimmed(fld)
         if fld in TEXT_PAD or pc.any(pc.ends_with(col, ".0")).as_py():
             idx, texts = _encode(col)
             return _gather([ev.text(t, TEXT_PAD.get(fld, 0)) for t in texts], S, idx)
-        return pc.if_else(pc.equal(col, ""), pa.scalar(None, S), col)
+        return _null_empty(col)
+
+    def trimmed(self, fld: str) -> pa.Array:
+        if fld not in self._trim:
+            col = self.raw[fld]
+            self._trim[fld] = pc.utf8_trim_whitespace(col) if _may_have_spaces(col) else col
+        return self._trim[fld]
 
     def codes(self) -> dict:
         """The procedure-code cells: per row the list of its codes, their modifiers, counts, minute shares."""
-        idx, texts = _encode(self.raw["cpt"])
+        idx, texts = self.encoded("cpt")
         timed = timed_codes()
         cells = {"codes": [], "mods": [], "units": [], "shares": [], "timed": [], "n": [], "u1": [], "err": [],
                  "split": []}
@@ -251,10 +311,22 @@ class _Loader:
             cells["u1"].append(its[0].units if len(its) == 1 else None)
             cells["err"].append(None)
             cells["split"].append(split)
+        err = _gather(cells["err"], S, idx) if any(cells["err"]) else pa.nulls(len(idx), S)
+        n = _gather(cells["n"], pa.int32(), idx)
+        if all(k is None or k <= 1 for k in cells["n"]):
+            # one code per cell (the usual export): plain columns, no lists
+            first = lambda key: [None if v is None else v[0] for v in cells[key]]   # noqa: E731
+            return {"single": True, "n": n, "u1": _gather(cells["u1"], F, idx), "err": err,
+                    "split": pa.nulls(len(idx), S), "code1": _gather(first("codes"), S, idx),
+                    "mods1": _gather(first("mods"), S, idx), "units1": _gather(first("units"), F, idx),
+                    "timed1": _gather(first("timed"), pa.bool_(), idx)}
         types = {"codes": pa.list_(S), "mods": pa.list_(S), "units": pa.list_(F), "shares": pa.list_(F),
-                 "timed": pa.list_(pa.bool_()), "n": pa.int32(), "u1": F, "err": S, "split": S}
-        return {k: (_gather(v, types[k], idx) if k not in ("err", "split") or any(v) else pa.nulls(len(idx), S))
-                for k, v in cells.items()}
+                 "timed": pa.list_(pa.bool_()), "u1": F}
+        out = {k: pa.array(cells[k], type=t).take(idx) for k, t in types.items()}
+        out.update(single=False, n=n, err=err,
+                   split=_gather(cells["split"], S, idx).dictionary_decode() if any(cells["split"])
+                   else pa.nulls(len(idx), S))
+        return out
 
     # -- the load -------------------------------------------------------------------------------------
     def run(self) -> FileResult:
@@ -262,16 +334,12 @@ class _Loader:
         res = FileResult(source_file=self.source_file, kind=kind)
         table = self.body.table
         width = table.num_columns - 1
-        raw_cols = [table.column(f"c{i}").combine_chunks() for i in range(width)]
-        mapped = set(cols.values())
+        raw_cols = [table.column(f"c{i}") for i in range(width)]          # chunked: never copied whole
         filled = np.zeros(table.num_rows, dtype=np.int32)
-        trimmed: dict[int, pa.Array] = {}
-        for i, c in enumerate(raw_cols):
-            if i in mapped:
-                trimmed[i] = pc.utf8_trim_whitespace(c)
-                has = pc.greater(pc.binary_length(trimmed[i]), 0)
-            else:                                   # not trimmed (not needed): empty or only spaces is blank
-                has = pc.and_not(pc.greater(pc.binary_length(c), 0), pc.utf8_is_space(c))
+        for c in raw_cols:                          # a cell of only spaces is blank
+            has = pc.greater(pc.binary_length(c), 0)
+            if _may_have_spaces(c, ends=False):
+                has = pc.and_not(has, pc.utf8_is_space(c))
             filled += np.asarray(has.to_numpy(zero_copy_only=False), dtype=np.int32)
         keep = np.flatnonzero(filled > 0)                          # blank rows are not rows
         everything = len(keep) == table.num_rows
@@ -280,11 +348,13 @@ class _Loader:
         def rows_of(a: pa.Array) -> pa.Array:
             return a if everything else a.take(take)
 
-        rows = np.asarray(rows_of(table.column("_row").combine_chunks()).to_numpy(), dtype=np.int64)
+        rows = np.asarray(rows_of(table.column("_row")).to_numpy(), dtype=np.int64)
         filled = filled[keep]
         n = len(keep)
-        self.raw = {f: rows_of(trimmed[i]) for f, i in cols.items()}
+        self.raw = {f: rows_of(raw_cols[i]) for f, i in cols.items()}
         self.raw_cols, self.keep = raw_cols, keep
+        self._enc: dict[str, tuple[pa.Array, list[str]]] = {}
+        self._trim: dict[str, pa.Array] = {}
 
         types = TABLE_TYPES[kind]
         required = aliases.LAYOUTS[kind]["required"]
@@ -294,7 +364,10 @@ class _Loader:
 
         for fld in required:
             if fld in cols and not (kind == "visits" and fld == "units"):
-                empty = np.asarray(pc.equal(self.raw[fld], "").to_numpy(zero_copy_only=False), dtype=bool)
+                if fld in ("patient_id", "auth_number"):
+                    empty = np.asarray(pc.equal(self.trimmed(fld), "").to_numpy(zero_copy_only=False), dtype=bool)
+                else:
+                    empty = self.blank(fld)
                 probs.add("error", mask=empty, word=lambda r, f=fld: f"{f} is empty")
         fields = [f for f in types if f in cols and f != "modifiers"]
         fields += [f for f in ("dos_end", "unit_charge") if f in cols]
@@ -336,7 +409,7 @@ class _Loader:
             u1 = code["u1"]
             if "units" in cols:
                 units = vals["units"]
-                blank_units = np.asarray(pc.equal(self.raw["units"], "").to_numpy(zero_copy_only=False), dtype=bool)
+                blank_units = self.blank("units")
                 probs.add("error", mask=(n_items == 1) & blank_units & ~_valid(u1),
                           word=lambda r: "units is empty")
                 u_np = units.to_numpy(zero_copy_only=False)
@@ -344,10 +417,11 @@ class _Loader:
                 both = _valid(units) & _valid(u1)
                 probs.add("error", mask=both & (n_items == 1) & (u_np != u1_np),
                           word=lambda r: f"units {u_np[r]:g} but the code cell says x{u1_np[r]:g}")
-                cell_sum = self._cell_unit_sums(code)
-                probs.add("warning", mask=(n_items > 1) & _valid(units) & (u_np != cell_sum),
-                          word=lambda r: f"units {u_np[r]:g} differs from the counts in the code cell "
-                                         f"({cell_sum[r]:g}); the cell's counts are used")
+                if not code["single"]:
+                    cell_sum = self._cell_unit_sums(code)
+                    probs.add("warning", mask=(n_items > 1) & _valid(units) & (u_np != cell_sum),
+                              word=lambda r: f"units {u_np[r]:g} differs from the counts in the code cell "
+                                             f"({cell_sum[r]:g}); the cell's counts are used")
             if "dos_end" in cols and "dos" in vals:
                 d0 = vals["dos"].to_numpy(zero_copy_only=False)
                 d1 = vals["dos_end"].to_numpy(zero_copy_only=False)
@@ -381,7 +455,7 @@ class _Loader:
                 skip[r] = "note"                       # a footer below the data: 'Visits, 4', 'Printed by ...'
 
         if kind == "visits" and "row_status" in cols:
-            status = pc.utf8_lower(self.raw["row_status"])
+            status = pc.utf8_lower(self.trimmed("row_status"))
             hit = pc.is_in(status, value_set=pa.array(aliases.SKIPPED_STATUSES, S))
             if aliases.normalize_header(rec.header_cells[cols["row_status"]]) == "exportflag":
                 hit = pc.or_(hit, pc.equal(status, aliases.EXPORT_FLAG_REMOVED))
@@ -479,8 +553,10 @@ class _Loader:
     # -- inserts --------------------------------------------------------------------------------------
     def _tail(self, rows: np.ndarray) -> dict[str, pa.Array]:
         n = len(rows)
-        return {"source_file": pa.array([self.source_file] * n, S) if n else pa.array([], S),
-                "source_sheet": pa.nulls(n, S) if self.sheet.name is None else pa.array([self.sheet.name] * n, S),
+        zeros = pa.array(np.zeros(n, dtype=np.int32))
+        return {"source_file": pa.DictionaryArray.from_arrays(zeros, pa.array([self.source_file], S)),
+                "source_sheet": pa.nulls(n, S) if self.sheet.name is None
+                else pa.DictionaryArray.from_arrays(zeros, pa.array([self.sheet.name], S)),
                 "row_number": pa.array(rows, type=pa.int32())}
 
     def _write(self, table: pa.Table, sql: str | None = None) -> int:
@@ -508,25 +584,36 @@ class _Loader:
         def rows_of(a: pa.Array) -> pa.Array:
             return a if all_rows else a.take(take)
 
-        codes = rows_of(code["codes"])
-        parent = np.asarray(pc.list_parent_indices(codes).to_numpy(zero_copy_only=False), dtype=np.int64)
-        one_each = len(parent) == len(sel)                          # one code per row: lines = rows
-        offsets = np.asarray(codes.offsets.to_numpy(), dtype=np.int64)
-        item_no = np.arange(len(parent), dtype=np.int64) - offsets[parent] + 1
-        line_take = pa.array(sel[parent], type=pa.int64())          # each line's row (index into the rows)
+        if code["single"]:
+            parent = np.arange(len(sel), dtype=np.int64)
+            item_no = np.ones(len(sel), dtype=np.int64)
+            line_take = take
 
-        def lines_of(a: pa.Array) -> pa.Array:
-            return a if all_rows and one_each else a.take(line_take)
+            def lines_of(a: pa.Array) -> pa.Array:
+                return rows_of(a)
+
+            def flat(key):
+                return rows_of(code[key + "1"])
+        else:
+            codes = rows_of(code["codes"])
+            parent = np.asarray(pc.list_parent_indices(codes).to_numpy(zero_copy_only=False), dtype=np.int64)
+            offsets = np.asarray(codes.offsets.to_numpy(), dtype=np.int64)
+            item_no = np.arange(len(parent), dtype=np.int64) - offsets[parent] + 1
+            line_take = pa.array(sel[parent], type=pa.int64())      # each line's row (index into the rows)
+
+            def lines_of(a: pa.Array) -> pa.Array:
+                return a.take(line_take)
+
+            def flat(key):
+                return pc.list_flatten(rows_of(code[key]))
 
         n_items = np.asarray(lines_of(code["n"]).to_numpy(zero_copy_only=False))
         single = n_items == 1
 
-        def flat(key):
-            return pc.list_flatten(rows_of(code[key]))
-
         it_units = flat("units").to_numpy(zero_copy_only=False).astype(float)       # NaN when no count
-        shares = flat("shares").to_numpy(zero_copy_only=False).astype(float)
-        timed = np.asarray(flat("timed").to_numpy(zero_copy_only=False), dtype=bool)
+        shares = (np.full(len(parent), np.nan) if code["single"]
+                  else flat("shares").to_numpy(zero_copy_only=False).astype(float))
+        timed = np.asarray(flat("timed").fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
         if "units" in cols:
             col_units = lines_of(vals["units"]).to_numpy(zero_copy_only=False).astype(float)
         else:
@@ -538,7 +625,7 @@ class _Loader:
             if c in ("cpt", "units", "minutes", "modifiers", "ota_minutes", "charge"):
                 continue
             arrays[c] = lines_of(vals[c]) if c in vals else pa.nulls(len(parent), t)
-        arrays["cpt"] = flat("codes")
+        arrays["cpt"] = flat("code") if code["single"] else flat("codes")
         arrays["units"] = pa.array(units, F)
 
         time_minutes = "minutes" not in cols and "start_time" in cols and "end_time" in cols
@@ -560,14 +647,21 @@ class _Loader:
             arrays["charge"] = pa.nulls(len(parent), M)
 
         # modifiers: the code cell's, then the modifier columns', in order, each once
-        parts = [flat("mods")] + [lines_of(vals[m]) for m in MODIFIER_COLUMNS if m in vals]
-        joined = pc.binary_join_element_wise(*parts, ";", null_handling="replace", null_replacement="")
-        idx, texts = _encode(joined)
-        merged = [";".join(dict.fromkeys(t for t in s.split(";") if t)) for s in texts]
-        mods = _gather(merged, S, idx)
+        parts = [_parts_index(flat("mods"))] + [_parts_index(lines_of(vals[m])) for m in MODIFIER_COLUMNS if m in vals]
+        key = np.zeros(len(parent), dtype=np.int64)
+        for idx, dictionary in parts:                               # one key per combination of values
+            key, _ = pd.factorize(key * (len(dictionary) + 1) + (idx + 1))
+        combos, first = np.unique(key, return_index=True)
+        merged = []
+        for r in first:
+            tokens = []
+            for idx, dictionary in parts:
+                if idx[r] >= 0:
+                    tokens.extend(t for t in dictionary[idx[r]].split(";") if t)
+            merged.append(";".join(dict.fromkeys(tokens)))
         if not any(m in cols for m in MODIFIER_COLUMNS):
-            mods = pc.if_else(pc.equal(mods, ""), pa.scalar(None, S), mods)   # no modifier column: unknown
-        arrays["modifiers"] = mods
+            merged = [m or None for m in merged]                    # no modifier column: unknown, not none
+        arrays["modifiers"] = _gather(merged, S, pa.array(np.searchsorted(combos, key), type=pa.int32()))
         arrays.update(self._tail(rows[sel[parent]]))
         table = pa.table(arrays)
         if not time_minutes:
