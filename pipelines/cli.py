@@ -229,17 +229,15 @@ def inspect_command(input_dir: Path = typer.Argument(..., help="The folder the p
                     ) -> None:
     """What each file and sheet would be read as, column by column, the rows that would load or be
     rejected, and a practice.toml mapping for what is not recognised. Writes nothing; run it first."""
-    from .config import find_config, load_config
-    from .inspect import inspect_folder, mappings_from_config, render
+    from .config import describe
+    from .inspect import inspect_folder, render
+    from .pipeline import resolve_config
     if not input_dir.is_dir():
         raise InputError("input folder not found", str(input_dir))
-    cfg_path = config or find_config(input_dir)
-    cfg = load_config(cfg_path) if cfg_path else None
-    mappings = getattr(cfg, "exports", None) or getattr(cfg, "export_mappings", None)
-    if mappings is None:
-        mappings = mappings_from_config(cfg_path)
-    if cfg_path:
-        console.print(f"configuration: {cfg_path}" + (f" ({len(mappings)} export mapping(s))" if mappings else ""),
+    cfg = resolve_config(config, [input_dir])
+    mappings = cfg.export_mappings
+    if cfg.source:
+        console.print(f"configuration: {describe(cfg)}" + (f" ({len(mappings)} export mapping(s))" if mappings else ""),
                       markup=False)
     console.print(render(inspect_folder(input_dir, mappings)), markup=False)
 

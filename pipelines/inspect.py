@@ -49,15 +49,8 @@ class FileInspection:
 
 def mappings_from_config(config_path: Path | None) -> list[ExportMapping]:
     """The [[exports]] entries of practice.toml (validated; InputError naming the file and the key)."""
-    if config_path is None:
-        return []
-    try:
-        data = tomllib.loads(Path(config_path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("configuration file not found", str(config_path)) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"not valid TOML ({exc})", str(config_path)) from None
-    return parse_mappings(data, str(config_path))
+    from .config import load_config
+    return load_config(config_path).export_mappings if config_path is not None else []
 
 
 def _closest(field_name: str, kind: str, headers: list[tuple[int, str]]) -> tuple[int, str] | None:
