@@ -13,15 +13,15 @@ rec as (
 ),
 items as (
     select case when rec.first_fix_by <= p.as_of + 45 or rec.k <= 3 then 1 else 2 end as week, 'recover' as kind,
-           rec.rank, rec.rule_id, rec.payer, rec.title, rec.recoverable_usd as amount, rec.first_fix_by, rec.n_findings,
+           rec.rank, rec.rule_id, rec.payer::varchar as payer, rec.title::varchar as title, rec.recoverable_usd as amount, rec.first_fix_by, rec.n_findings,
            rec.k as ord
     from rec, p
     union all
-    select 3, 'protect', r.rank, r.rule_id, r.payer, r.title, r.overbilled_usd + r.at_risk_usd, null, r.n_findings, r.rank
+    select 3, 'protect', r.rank, r.rule_id, r.payer::varchar, r.title::varchar, r.overbilled_usd + r.at_risk_usd, null, r.n_findings, r.rank
     from recommendations r
     where r.track = 'compliance' and r.overbilled_usd + r.at_risk_usd > 0
     union all
-    select 4, 'prevent', min(r.rank), r.rule_id, null, coalesce(any_value(c.title), any_value(r.title)), sum(r.total_usd),
+    select 4, 'prevent', min(r.rank), r.rule_id, null, coalesce(any_value(c.title), any_value(r.title::varchar)), sum(r.total_usd),
            null, sum(r.n_findings), min(r.rank)
     from recommendations r left join rule_catalog c using (rule_id)
     group by r.rule_id
