@@ -1,5 +1,6 @@
 -- monthly: per month, the charges billed (final claim lines, by month of service), what the payers paid
--- (final remittances and secondary payers' payments, by month of payment) and the dollars denied
+-- (every remittance of a claim, primary or secondary, reversals netted, by month of payment: the cash as it
+-- moved, stg_remit_ranked) and the dollars denied
 -- (stg_denials, at the expected allowed as in the findings, by month of the remittance); the last
 -- $months months that have any. Parameters: $months.
 with ch as (
@@ -7,9 +8,7 @@ with ch as (
 ),
 pa as (
     select date_trunc('month', payment_date) as m, sum(paid) as paid
-    from (select payment_date, paid from stg_remit_claims_final where not is_reversed
-          union all select payment_date, paid from stg_remit_secondary)
-    where payment_date is not null group by 1
+    from stg_remit_ranked where payment_date is not null group by 1
 ),
 de as (
     select date_trunc('month', payment_date) as m, sum(amount_usd) as denied
