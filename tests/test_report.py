@@ -125,7 +125,7 @@ def test_pdf_speaks_the_clients_language(audit):
     for word in INTERNAL_WORDS:
         assert word not in text, word
     rule_ids = [r for (r,) in con.execute("select rule_id from rule_catalog").fetchall()] + list(PLAYBOOK)
-    assert len(rule_ids) >= 26
+    assert len(rule_ids) >= 27
     for rule_id in rule_ids:
         assert rule_id not in text, rule_id
     assert not re.search(r"\$\d{4,}", text)            # $3000 is written $3,000
@@ -247,26 +247,29 @@ def test_pdf_carries_no_phi(audit):
 
 
 # --- coverage and data sanity ----------------------------------------------------------------------
-def _coverage(con, not_run: dict[str, str]) -> None:
-    """A coverage table (CONTRACT §5) marking `not_run` rules as not evaluated with their missing input."""
-    rows = [(r, r not in not_run, not_run.get(r), None if r in not_run else n) for r, n in con.execute("""
-            select k.rule_id, (select count(*) from findings f where f.rule_id = k.rule_id) from rule_catalog k""").fetchall()]
-    con.execute("create or replace table coverage (rule_id varchar, evaluated boolean, missing_input varchar, "
-                "findings integer)")
-    con.executemany("insert into coverage values (?, ?, ?, ?)", rows)
+def _not_run(con, rules: dict[str, tuple[str, str]]) -> None:
+    """Mark `rules` as not evaluated in the coverage table, with their missing input and what to send."""
+    for rule_id, (missing, send) in rules.items():
+        con.execute("""update coverage set evaluated = false, missing_input = ?, what_to_send = ?, findings = null
+                       where rule_id = ?""", [missing, send, rule_id])
 
 
 def test_rules_not_run_never_show_zero_findings(tmp_path):
     con = checked(tmp_path / "c.duckdb")
     con.execute("delete from findings where rule_id in ('POC_MISSING', 'AUTH_EXCEEDED')")
     prioritize(con)
-    _coverage(con, {"POC_MISSING": "no plans of care export", "POC_CERT_LATE": "no plans of care export",
-                    "AUTH_EXCEEDED": "no authorizations export"})
+    plans = ("no plans of care export", "the plans of care with their certification and signature dates")
+    _not_run(con, {"POC_MISSING": plans, "POC_CERT_LATE": plans,
+                   "AUTH_EXCEEDED": ("no authorizations export", "the authorizations on file")})
+    n_not_run, n_all = con.execute("select count(*) filter (where not evaluated), count(*) from coverage").fetchone()
+    assert (n_not_run, n_all) == (4, 27)         # and MUE_EXCEEDED: no MUE table for 2025 dates of service
     render_pdf(con, tmp_path / "c.pdf")
     text = pdf_text(tmp_path / "c.pdf")
-    assert ("3 of the 26 checks could not be run — no plans of care export and no authorizations export — so "
-            "they show no result rather than a clean one; to run them, send plans of care export and "
-            "authorizations export.") in text
+    assert ("4 of the 27 checks could not be run — no plans of care export, no authorizations export and no MUE "
+            "table for the Medicare dates of service — so they show no result rather than a clean one; to run "
+            "them, send the plans of care with their certification and signature dates, the authorizations on "
+            "file and CMS's practitioner MUE table for those quarters.") in text
+    assert "rcm-audit" not in text
     appendix = text[text.index("A. What we checked"):text.index("B. Data received")]
     for title in ("Medicare treatment with no plan of care on file",
                   "Initial certification signed more than 30 days after the first treatment",
@@ -325,7 +328,7 @@ def test_assumptions_csv_keeps_the_internal_provenance(audit):
     lines = body.splitlines()
     assert lines[0] == "topic,value,confidence,source"
     n_assumptions = con.execute("select count(*) from assumptions").fetchone()[0]
-    assert audit["n_assumptions"] == len(lines) - 1 == n_assumptions + 26 + 6
+    assert audit["n_assumptions"] == len(lines) - 1 == n_assumptions + 27 + 6
     assert "RULEBOOK §" in body and "UNCONFIRMED" in body          # for the analyst, not the client
     assert "Rule UNITS_UNDERBILLED,Timed units billed below what the documented minutes support" in body
     assert "KPI target Net collection rate,95% or more" in body

@@ -109,10 +109,12 @@ def isodate(x) -> str:
 
 
 def client_text(s) -> str:
-    """Catalog and payer text as the client reads it: dollar amounts with thousands separators."""
+    """Catalog text as the client reads it: dollar amounts with thousands separators, and no note meant
+    for the analyst (a parenthesis naming an rcm-audit command)."""
     if s is None:
         return ""
-    return re.sub(r"\$(\d{4,})(?![\d,])", lambda m: f"${int(m.group(1)):,}", str(s))
+    s = re.sub(r"\s*\([^()]*rcm-audit[^()]*\)", "", str(s))
+    return re.sub(r"\$(\d{4,})(?![\d,])", lambda m: f"${int(m.group(1)):,}", s)
 
 
 def nobreak(s) -> str:
@@ -222,8 +224,6 @@ def build_context(con: duckdb.DuckDBPyConnection, show_phi: bool = False) -> dic
             e["patient_name"] = names.get(e["patient_ref"], "")
         r["cols"] = _example_columns(r["examples"])
 
-    has_coverage = data.table_exists(con, "coverage")
-    checks = data.query(con, "checks" if has_coverage else "checks_without_coverage")
     kx = data.one(con, "kx_year")
     kx["patients"] = data.query(con, "kx_patients", year=kx["year"], cap=caps["kx_patients"]) \
         if kx.get("year") is not None else []
@@ -244,8 +244,8 @@ def build_context(con: duckdb.DuckDBPyConnection, show_phi: bool = False) -> dic
         "kpi_sources": [{"no": i + 1, "text": s, "url": next(k["source_url"] for k in kpis if k.get("source") == s)}
                         for i, s in enumerate(sources)],
         "kpi_defs": KPI_DEFINITIONS,
-        "gaps": data.query(con, "coverage_gaps") if has_coverage else [],
-        "checks": checks,
+        "gaps": data.query(con, "coverage_gaps"),
+        "checks": data.query(con, "checks"),
         "recs": recs,
         "full_recs": recs[:cap],
         "more_recs": recs[cap:cap + caps["rec_table"]],

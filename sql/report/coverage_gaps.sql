@@ -14,4 +14,4 @@ select g.missing, any_value(nullif(g.send, '')) as what_to_send, count(distinct 
        (select count(*) from coverage where not evaluated) as n_not_run
 from gaps g left join rule_catalog k using (rule_id)
 group by g.missing
-order by n_rules desc, g.missing
+order by n_rules desc, lower(g.missing)
