@@ -25,7 +25,7 @@ from pipelines.stage import match_rates  # noqa: E402
 
 SECTION_TITLES = ["Contents", "Executive summary", "Your first 30 days", "Next steps", "Prioritized recommendations",
                   "The picture in charts", "Payer scorecard", "Therapist view", "Appendix", "What we checked",
-                  "Data received", "Method", "What we assumed", "Prepared by ASP-RCM Solutions"]
+                  "Data received", "Method", "What we assumed", "Confidential — prepared by ASP-RCM Solutions"]
 AUDIT_FORM = ["Criteria", "Condition", "Cause", "Effect", "Recommendation"]
 INTERNAL_WORDS = ["RULEBOOK", "CONTRACT", "UNCONFIRMED", "DESIGN"]
 
@@ -229,7 +229,9 @@ def test_plan_and_next_steps(audit):
                    text.index("Prioritized recommendations", text.index("Next steps"))]
     assert "Week 1 Recover what expires first Jul 16, 2025 – Jul 22, 2025" in section
     assert PLAYBOOK["TIMELY_FILING_RISK"].headline in section and "billing lead" in section
-    assert "Day 30 — Aug 14, 2025" in section and "ASP-RCM Solutions" in section
+    assert "Day 30 — Aug 14, 2025" in section
+    assert "Dana Whitfield · ASP-RCM Solutions · dana.whitfield@asp-rcm.example · (617) 555-0142" in section
+    assert "Prepared by Dana Whitfield, ASP-RCM Solutions" in text
 
 
 def test_examples_hide_columns_empty_for_the_rules_grain(audit):
