@@ -228,11 +228,7 @@ def build_context(con: duckdb.DuckDBPyConnection, show_phi: bool = False) -> dic
     kx["patients"] = data.query(con, "kx_patients", year=kx["year"], cap=caps["kx_patients"]) \
         if kx.get("year") is not None else []
     kpis = data.query(con, "kpis")
-    sources = []
     for k in kpis:
-        if k.get("source") and k["source"] not in sources:
-            sources.append(k["source"])
-        k["source_no"] = sources.index(k["source"]) + 1 if k.get("source") else None
         k["na_reason"] = KPI_NA.get(k["na_code"]) if k["na_code"] else None
 
     cap = caps["full_recs"]
@@ -241,8 +237,6 @@ def build_context(con: duckdb.DuckDBPyConnection, show_phi: bool = False) -> dic
         "h": data.one(con, "headline"),
         "sanity": [s for s in data.query(con, "sanity") if s["found"]],
         "kpis": kpis,
-        "kpi_sources": [{"no": i + 1, "text": s, "url": next(k["source_url"] for k in kpis if k.get("source") == s)}
-                        for i, s in enumerate(sources)],
         "kpi_defs": KPI_DEFINITIONS,
         "gaps": data.query(con, "coverage_gaps"),
         "checks": data.query(con, "checks"),

@@ -100,7 +100,7 @@ judged as (
 select j.ord, j.kpi, case when j.na_code is null then j.value end as value, j.na_code, j.n, j.n_bad,
        j.n_claims, j.n_remits, j.n_matched,
        b.label, b.unit, b.better, b.note, try_cast(b.target_low as double) as target_low,
-       try_cast(b.target_high as double) as target_high, b.target_text, b.typical, b.source, b.source_url,
+       try_cast(b.target_high as double) as target_high, b.target_text, b.typical, b.source, b.source_short, b.source_url,
        case when j.na_code is not null or b.kpi is null then null
             when b.better = 'higher' then j.value >= try_cast(b.target_low as double)
             when b.better = 'lower' then j.value <= try_cast(b.target_high as double)
