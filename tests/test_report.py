@@ -381,13 +381,14 @@ def test_write_off_review_holds_the_past_with_actions_that_fit(audit):
 
 def test_unbilled_visits_can_be_billed_from_the_sheet(audit):
     header, rows = _sheet(audit["dir"] / "worklist.xlsx", "Unbilled visits")
-    assert ["CPT", "Modifiers", "Units", "Minutes"] == header[7:11] and header[-6:-3] == ["Export file", "Sheet", "Row"]
+    assert ["CPT", "Modifiers", "Units", "Minutes"] == header[8:12] and header[-6:-3] == ["Export file", "Sheet", "Row"]
     got = sorted((r["DOS"].date(), r["CPT"], r["Units"], r["Minutes"], r["Export file"]) for r in rows)
     assert got == [(dt.date(2025, 6, 20), "97110", 1, 15, "exports/visits.csv"),
                    (dt.date(2025, 6, 20), "97530", 2, 30, "exports/visits.csv")]
     raw = audit["con"].execute("""select cpt, row_number from visits where claim_id is null order by cpt""").fetchall()
     assert sorted((r["CPT"], r["Row"]) for r in rows) == raw
     assert {r["Rule"] for r in rows} == {"VISIT_UNBILLED"} and all(r["Days left"] > 0 for r in rows)
+    assert {r["Status"] for r in rows} == {"bill"}
 
 
 def test_worklist_carries_no_phi_unless_asked(audit, tmp_path):

@@ -7,7 +7,8 @@ Sheets (rows from sql/report/worklist_*.sql):
   Write-off review   lost items and items whose deadline passed before the as-of date, largest first,
                      with an action that fits a closed window (never "resubmit").
   Unbilled visits    the codes of every documented visit never billed: CPT, modifiers, units, minutes and
-                     the visit export's file, sheet and row, so each can be billed from the sheet.
+                     the visit export's file, sheet and row, so each can be billed from the sheet (those
+                     still inside their filing limit first; those past it marked for the write-off review).
   About              what the sheets and columns mean, the as-of date.
 Written with openpyxl write-only mode (streams; ~100k rows in seconds).
 """
@@ -52,7 +53,8 @@ CLOSED_COLUMNS = [
     ("Owner", 20, "text", lambda r: play(r["rule_id"]).owner),
 ] + _FINDING_TAIL + _TEAM
 UNBILLED_COLUMNS = [
-    ("Priority", 8, "num", "priority_rank"), ("Days left", 8, "num", "days_left"), ("File by", 11, "date", "fix_by"),
+    ("Priority", 8, "num", "priority_rank"), ("Status", 18, "text", "status"), ("Days left", 8, "num", "days_left"),
+    ("File by", 11, "date", "fix_by"),
     ("Rule", 20, "text", "rule_id"), ("Payer", 26, "text", "payer"), ("Patient ref", 12, "text", "patient_ref"),
     ("DOS", 11, "date", "dos"), ("CPT", 7, "text", "cpt"), ("Modifiers", 10, "text", "modifiers"),
     ("Units", 7, "num", "units"), ("Minutes", 8, "num", "minutes"), ("Rendering NPI", 13, "text", "provider_npi"),
@@ -140,7 +142,9 @@ ABOUT = [
      "Their action fits a closed window: write off with the reason, refund, or keep the documentation for a "
      "review — never resubmit."),
     ("Unbilled visits", "The codes of each documented visit that never reached a claim, with the units and minutes "
-     "documented and the visit export's file, sheet and row: enough to bill it from this sheet."),
+     "documented and the visit export's file, sheet and row: enough to bill it from this sheet. Status 'bill' = "
+     "still inside the payer's filing limit (fewest days left first); 'past the filing limit' = for the write-off "
+     "review, listed last."),
     ("Priority", "The rank of the item's recommendation in the audit report (1 = act first)."),
     ("Rule", "The audit rule that found the item (its title, source and method are in the report's appendix)."),
     ("Who / When / Outcome", "Blank, for the team to fill in."),
