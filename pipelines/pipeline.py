@@ -109,10 +109,11 @@ def ingest_summary(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def write_outputs(con: duckdb.DuckDBPyConnection, out_dir: Path, show_phi: bool = False) -> dict:
-    """findings.csv, worklist.xlsx and audit-report.pdf of a checked database."""
-    from .report import render_pdf, write_worklist   # the report stack (WeasyPrint) only when rendering
+    """findings.csv, assumptions.csv, worklist.xlsx and audit-report.pdf of a checked database."""
+    from .report import render_pdf, write_assumptions_csv, write_worklist   # the report stack only when rendering
 
     n = write_findings_csv(con, out_dir / "findings.csv")
+    write_assumptions_csv(con, out_dir / "assumptions.csv")
     write_worklist(con, out_dir / "worklist.xlsx", show_phi=show_phi)
     info = render_pdf(con, out_dir / "audit-report.pdf", show_phi=show_phi)
     return {"findings": n, "pdf": info}

@@ -269,8 +269,9 @@ def test_rules_not_run_never_show_zero_findings(tmp_path):
     text = pdf_text(tmp_path / "c.pdf")
     assert ("4 of the 27 checks could not be run — no plans of care export, no authorizations export and no MUE "
             "table for the Medicare dates of service — so they show no result rather than a clean one; to run "
-            "them, send the plans of care with their certification and signature dates, the authorizations on "
-            "file and CMS's practitioner MUE table for those quarters.") in text
+            "them, send the plans of care with their certification and signature dates and the authorizations on "
+            "file; and the MUE table for the Medicare dates of service is CMS data we obtain ourselves, nothing "
+            "for you to send.") in text
     assert "rcm-audit" not in text
     appendix = text[text.index("A. What we checked"):text.index("B. Data received")]
     for title in ("Medicare treatment with no plan of care on file",

@@ -132,6 +132,7 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Iterable[Path],
         """Register the loaded files, log every result (in order) and report them."""
         new_files, logged = [], []
         for file_results, file_id, source_file in entries:
+            file_results = _fold_skipped_sheets(file_results)
             if any(r.status in ("loaded", "partial") for r in file_results):
                 kinds = ",".join(sorted({r.kind for r in file_results if r.status in ("loaded", "partial")}))
                 new_files.append((file_id, source_file, kinds))
@@ -184,6 +185,18 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Iterable[Path],
         record([(file_results, file_id, source_file)])
     flush()
     return results
+
+
+def _fold_skipped_sheets(file_results: list[FileResult]) -> list[FileResult]:
+    """A workbook's skipped sheets (a cover page, notes) are a remark on the file, not files of their own: their
+    messages go to the first sheet that was read, so the ingest log has one row per file and sheet read."""
+    read = [r for r in file_results if r.status != "skipped"]
+    skipped = [r for r in file_results if r.status == "skipped"]
+    if not read or not skipped:
+        return file_results
+    for s in skipped:
+        read[0].issues.append(Issue("workbook", s.message, severity="info"))
+    return read
 
 
 def _log(con: duckdb.DuckDBPyConnection, r: FileResult) -> None:

@@ -21,10 +21,10 @@ folded as (
     from gaps g
 )
 select f.missing,
-       coalesce((select any_value(nullif(g.send, '')) from gaps g where g.missing = f.missing),
-                any_value(nullif(f.send, ''))) as what_to_send,
+       coalesce((select min(nullif(g.send, '')) from gaps g where g.missing = f.missing),
+                min(nullif(f.send, ''))) as what_to_send,
        count(distinct f.rule_id) as n_rules,
-       string_agg(distinct k.title, '; ') as titles,
+       string_agg(distinct k.title, '; ' order by k.title) as titles,
        (select count(*) from rule_catalog) as n_rules_all,
        (select count(*) from coverage where not evaluated) as n_not_run
 from folded f left join rule_catalog k using (rule_id)

@@ -16,7 +16,7 @@ with claims as (
     where not c.is_void and not c.is_superseded
 ),
 primary_side as (
-    select c.payer, any_value(c.payer_class) as payer_class, count(*) as claims, sum(c.total_charge) as charges,
+    select c.payer, min(c.payer_class) as payer_class, count(*) as claims, sum(c.total_charge) as charges,
            sum(f.paid) as paid_primary,
            avg(f.first_payment_date - c.first_submitted)
                filter (where f.paid > 0 and f.first_payment_date >= c.first_submitted) as days_to_pay
@@ -25,7 +25,7 @@ primary_side as (
     group by 1
 ),
 secondary_side as (
-    select coalesce(p.payer_display, r.payer_name, 'Unknown payer') as payer, any_value(p.payer_class) as payer_class,
+    select coalesce(p.payer_display, r.payer_name, 'Unknown payer') as payer, min(p.payer_class) as payer_class,
            count(distinct r.claim_id) as secondary_claims, sum(r.paid) as paid_secondary
     from stg_remit_secondary r
     left join stg_payers p on p.payer_name = coalesce(r.payer_name, '') and p.payer_id = coalesce(r.payer_id, '')
@@ -36,7 +36,7 @@ den as (
     from stg_denials group by 1
 ),
 fnd as (
-    select payer, any_value(payer_class) as payer_class, count(*) as findings,
+    select payer, min(payer_class) as payer_class, count(*) as findings,
            coalesce(sum(amount_usd) filter (where amount_kind = 'recoverable'), 0) as recoverable,
            coalesce(sum(amount_usd) filter (where amount_kind = 'lost'), 0) as lost,
            coalesce(sum(amount_usd) filter (where amount_kind in ('overbilled', 'at_risk')), 0) as exposure

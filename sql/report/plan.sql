@@ -21,7 +21,7 @@ items as (
     from recommendations r
     where r.track = 'compliance' and r.overbilled_usd + r.at_risk_usd > 0
     union all
-    select 4, 'prevent', min(r.rank), r.rule_id, null, coalesce(any_value(c.title), any_value(r.title::varchar)), sum(r.total_usd),
+    select 4, 'prevent', min(r.rank), r.rule_id, null, coalesce(min(c.title), min(r.title::varchar)), sum(r.total_usd),
            null, sum(r.n_findings), min(r.rank)
     from recommendations r left join rule_catalog c using (rule_id)
     group by r.rule_id

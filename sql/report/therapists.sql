@@ -17,7 +17,7 @@ select f.npi, count(*) as total, sum(f.amount_usd)::double as dollars,
        coalesce(sum(f.amount_usd) filter (where f.amount_kind = 'overbilled'), 0)::double as overbilled,
        count(*) filter (where f.grp = 'Units') as units, count(*) filter (where f.grp = 'Modifiers') as modifiers,
        count(*) filter (where f.grp = 'Minutes') as minutes, count(*) filter (where f.grp = 'Coding') as coding,
-       any_value(l.n_lines) as n_lines, count(*) over () as n_providers
+       min(l.n_lines) as n_lines, count(*) over () as n_providers
 from f left join lines l using (npi)
 group by f.npi
 order by total desc, f.npi

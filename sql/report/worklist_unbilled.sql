@@ -6,7 +6,7 @@
 with p as (select max(as_of)::date as as_of from audit_params),
 rows as (
     select patient_key, dos, cpt, min(row_number) as first_row, min(source_file) as source_file,
-           min(source_sheet) as source_sheet, string_agg(distinct nullif(modifiers, ''), ';') as modifiers
+           min(source_sheet) as source_sheet, string_agg(distinct nullif(modifiers, ''), ';' order by nullif(modifiers, '')) as modifiers
     from stg_visit_lines group by all
 )
 select f.priority_rank, case when f.fix_by < p.as_of then 'past the filing limit' else 'bill' end as status,
