@@ -164,6 +164,9 @@ def _count(p, payer, c: Counter) -> None:
             c["underbilled_visits"] += 1
         if {"GOMISS", "DISC", "COMISS", "COUNN", "NCCI"} & kinds or "KXMISS" in v.plants:
             c["modifier_error_visits"] += 1
+        if {"UNDER", "OVER", "MISALLOC", "UNTIMED", "MINMISS", "GOMISS", "DISC", "COMISS", "COUNN", "NCCI", "CE",
+                "MUE"} & kinds or "KXMISS" in v.plants:
+            c["coding_error_visits"] += 1
         if v.plants - {"NEAR_MISS"}:
             c["claims_with_problem"] += 1
 
@@ -177,6 +180,7 @@ def _observed_rates(c: Counter) -> dict:
             "underbilled_visits_pct": pct("underbilled_visits", "claims"),
             "unit_error_visits_pct": pct("unit_error_visits", "claims"),
             "modifier_error_visits_pct": pct("modifier_error_visits", "claims"),
+            "coding_error_visits_pct": pct("coding_error_visits", "claims"),
             "underpaid_claims_pct": pct("underpaid_claims", "remitted_claims"),
             "unbilled_visits_pct": pct("unbilled_visits", "visits"),
             "unpaid_claims_pct": pct("unpaid_claims", "claims"),

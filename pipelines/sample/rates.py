@@ -49,6 +49,9 @@ SOURCES = {
     "novitas_kx": ("Novitas TPE reviews of therapy billed with KX: top denial reasons are uncertified plans of care, "
                    "no progress report every 10 visits, time not documented, assistant requirements not met",
                    "https://www.novitas-solutions.com/webcenter/portal/MedicareJL/pagebyid?contentId=00275704"),
+    "ama_coding": ("AMA estimate, as quoted: 12% of medical claims carry inaccurate codes; coding-related issues "
+                   "drive 30%-40% of initial denials",
+                   "https://authannie.com/blog/coding-accuracy-denial-prevention"),
     "underpay": ("Underpayments: 5%-10% of paid claims, 1%-3% of net revenue (contract-variance vendors)",
                  "https://www.revenuesynergy.com/blog/underpayment-recovery-guide.html"),
     "charge_capture": ("Missed charges (documented, never billed): 1%-5% of net patient revenue",
@@ -63,7 +66,7 @@ RATES = {
                "CO-27/22, missing information CO-16 (+MA130), modifier CO-4, medical necessity CO-50, "
                "authorization CO-197, not covered CO-204/96, timely filing CO-29)",
                ["mgma_5_10", "kodiak_2024", "experian_2025", "pt_denials", "mgma_denials", "clean_85_95"]),
-    "underpayment": (0.030, "paid claim", "one line allowed below the fee schedule (payer misapplied MPPR or an "
+    "underpayment": (0.070, "paid claim", "one line allowed below the fee schedule (payer misapplied MPPR or an "
                      "old rate)", ["underpay"]),
     "unpaid": (0.015, "claim submitted 45+ days before the as-of date", "no 835 ever received",
                ["change_2017", "webpt_denial_cost"]),
@@ -74,13 +77,14 @@ RATES = {
     # visits
     "unbilled": (0.015, "treatment visit", "documented, never billed", ["charge_capture"]),
     "units_under": (0.035, "treatment visit", "a timed code billed one unit short of its documented minutes",
-                    ["oig_pt_2018", "mgma_leaks"]),
+                    ["oig_pt_2018", "ama_coding", "mgma_leaks"]),
     "units_over": (0.012, "treatment visit", "a timed code billed one unit above its documented minutes",
                    ["oig_pt_2018", "cert_2024"]),
     "units_misallocated": (0.010, "Medicare/MA visit", "right total, CMS allocation not followed", ["oig_pt_2018"]),
     "untimed_units": (0.004, "treatment visit", "untimed once-a-day code (G0283, 97150) billed x2", ["oig_pt_2018"]),
     "minutes_missing": (0.010, "treatment visit", "a timed line with no minutes in the notes", ["novitas_kx", "oig_pt_2018"]),
-    "go_missing": (0.008, "treatment visit", "always-therapy code billed without GO", ["oig_pt_2018", "mgma_leaks"]),
+    "go_missing": (0.008, "treatment visit", "always-therapy code billed without GO",
+                   ["oig_pt_2018", "ama_coding", "mgma_leaks"]),
     "discipline_wrong": (0.005, "treatment visit", "GP / GN / GO+GP on an OT service", ["oig_pt_2018"]),
     "co_missing": (0.010, "Medicare visit", "a line furnished by the OTA billed without CO", ["novitas_kx", "oig_pt_2018"]),
     "co_unneeded": (0.008, "Medicare visit", "CO on a line the OT furnished", ["assumption"]),

@@ -46,7 +46,7 @@ def render(ctx, summary, findings, patients, months, seed) -> str:
     more = len(summary["near_misses"]) - 40
     if more > 0:
         near += f"\n- … and {more} more of the same kinds"
-    rates = "\n".join(f"| {name.replace('_', ' ')} | {pr * 100:.1f}% of {unit} | {what} | {_sources(src)} |"
+    rates = "\n".join(f"| {name.replace('_', ' ')} | {pr * 100:.1f}% per {unit} | {what} | {_sources(src)} |"
                       for name, (pr, unit, what, src) in RATES.items())
     src_list = "\n".join(f"{i}. {title}" + (f" — <{url}>" if url else "")
                          for i, (title, url) in enumerate(SOURCES.values(), start=1))
@@ -127,7 +127,9 @@ Observed in this sample: **denial rate {o['denial_rate_pct']}% of remitted claim
 PT practices 15%–20%; clean claims 85%–95% typical, 95% the HFMA target); **under-billed timed units on
 {o['underbilled_visits_pct']}% of claims** (any unit error {o['unit_error_visits_pct']}%; OIG found coding
 deficiencies, timed units among them, on 48% of sampled Medicare PT claims); **missed or wrong modifiers
-(GO, discipline, CO, NCCI 59/X, KX) on {o['modifier_error_visits_pct']}% of claims**; underpaid claims
+(GO, discipline, CO, NCCI 59/X, KX) on {o['modifier_error_visits_pct']}% of claims** (a coding, units or
+modifier error of any kind on {o['coding_error_visits_pct']}%; the AMA estimates 12% of claims carry inaccurate
+codes); underpaid claims
 {o['underpaid_claims_pct']}% of remitted claims (published 5%–10% of paid claims); documented visits never
 billed {o['unbilled_visits_pct']}% (charge-capture losses 1%–5% of revenue); claims never answered
 {o['unpaid_claims_pct']}%. Claims touched by at least one planted problem: {o['claims_with_a_problem_pct']}%
