@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from .model import Auth, Line, Plan, Visit, next_weekday
 from .practice import (OTAS, SPEC, Patient, build_plans, eval_visit, make_lines, make_patient, schedule,
@@ -76,6 +77,7 @@ def exemplar_positions(n_patients: int) -> dict[int, tuple]:
     return {k * step: e for k, e in enumerate(EXEMPLARS) if k * step < n_patients}
 
 
+@lru_cache(maxsize=65536)
 def filing_deadline(d: date, days: int) -> date:
     """DOS + timely filing days; a whole number of years is added as years (365 days = same date next
     year), as the engine does."""

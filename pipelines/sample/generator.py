@@ -289,18 +289,41 @@ def _later_run(d: date, payer, key: str) -> date:
     return d + timedelta(days=7 if SPEC[key][6] else 14)
 
 
+class _Spill:
+    """One month's records on disk, pickled in batches (memory stays at one batch per month)."""
+    __slots__ = ("fh", "buf")
+
+    def __init__(self, path: Path):
+        self.fh = open(path, "wb")
+        self.buf: list = []
+
+    def add(self, rec) -> None:
+        self.buf.append(rec)
+        if len(self.buf) >= 512:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.buf:
+            pickle.dump(self.buf, self.fh, protocol=pickle.HIGHEST_PROTOCOL)
+            self.buf = []
+
+    def close(self) -> None:
+        self.flush()
+        self.fh.close()
+
+
 def _dump(spill: dict, tmp: Path, kind: str, month: str, rec) -> None:
-    fh = spill.get(month)
-    if fh is None:
-        fh = spill[month] = open(tmp / f"{kind}-{month}.pkl", "wb")
-    pickle.dump(rec, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    sp = spill.get(month)
+    if sp is None:
+        sp = spill[month] = _Spill(tmp / f"{kind}-{month}.pkl")
+    sp.add(rec)
 
 
 def _load(path: Path):
     with open(path, "rb") as fh:
         while True:
             try:
-                yield pickle.load(fh)
+                yield from pickle.load(fh)
             except EOFError:
                 return
 

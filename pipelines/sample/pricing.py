@@ -106,10 +106,17 @@ def seeds() -> dict:
             "directory": directory, "ncci": ncci, "mue": mue}
 
 
+_CODES: dict[str, CodeInfo] = {}
+
+
 def info(cpt: str) -> CodeInfo:
-    return seeds()["codes"][cpt]
+    c = _CODES.get(cpt)
+    if c is None:
+        c = _CODES[cpt] = seeds()["codes"][cpt]
+    return c
 
 
+@lru_cache(maxsize=None)
 def conversion_factor(d: date) -> Decimal | None:
     for lo, hi, cf in seeds()["cfs"]:
         if lo <= d <= hi:
@@ -131,6 +138,7 @@ def _rate(cpt: str, year: int, cf: Decimal) -> Rate | None:
                 reduced=r2((w * gw + Decimal("0.5") * pe * gpe + mp * gmp) * cf))
 
 
+@lru_cache(maxsize=None)
 def rate(cpt: str, dos: date) -> Rate | None:
     """The code's unit prices for the date of service (None: no fee schedule for that year)."""
     cf = conversion_factor(dos)
@@ -161,6 +169,7 @@ def mue_for(cpt: str, dos: date) -> tuple[int, str] | None:
     return None
 
 
+@lru_cache(maxsize=None)
 def _cpt_desc(cpt: str) -> tuple:
     # lower cpt wins a tie -> invert ordering for a max()
     return tuple(-ord(ch) for ch in cpt)

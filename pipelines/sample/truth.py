@@ -42,6 +42,7 @@ def settings() -> dict[str, str]:
         return {r["name"]: r["value"] for r in csv.DictReader(fh)}
 
 
+@lru_cache(maxsize=None)
 def setting(name: str) -> Decimal:
     return Decimal(settings()[name])
 
