@@ -675,7 +675,7 @@ def _remits(rng, p: Patient, ctx: Ctx, payer: Payer, kinds: set, rates_on: bool)
         if v.remit_mode in ("paid", "reversal") and not v.plants and (
                 ("NM_PLB" in kinds and k == 1) or (rates_on and rng.random() < rate("plb_interest"))):
             v.flags["plb"] = Decimal(rng.randint(150, 900)) / 100
-            v.flags["near_miss"] = f"PLB L6 interest of ${v.flags['plb']} on this claim's payment run"
+            v.flags["near_miss"] = f"PLB L6 interest of ${v.flags['plb']:.2f} on this claim's payment run"
             v.plants.add("NEAR_MISS")
         denial = None
         if v.remit_mode == "paid" and rates_on and rng.random() < rate("denial"):
