@@ -1,26 +1,34 @@
-"""The `rcm-audit` command line. Thin: parse arguments, call the stage functions, print results.
+"""The `rcm-audit` command line. Thin: parse arguments, call the pipeline's stage functions, print results.
 
-Errors a user can cause (InputError) are printed as one line without a traceback. Progress shows on
-a terminal (rich) and stays quiet when output is redirected.
+Every command goes through the same functions (pipelines.pipeline) with the configuration stored in the
+audit database at ingest, so `ingest` -> `check` -> `report` gives what `audit` gives. A problem the user
+can cause (AuditError) is printed as one line with exit status 2; anything else is a bug, also printed as one
+line (exit 1; RCM_AUDIT_DEBUG=1 shows the traceback). Progress shows on a terminal (rich) and stays quiet
+when output is redirected.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
+import functools
+import os
 import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from . import __version__
-from .errors import InputError
+from .errors import AuditError, InputError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Revenue-cycle audit of an occupational therapy practice's 837P, 835 and EMR exports.")
 console = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+REFERENCE_OPTION = typer.Option(None, "--reference", help="The CMS reference store (default: RCM_AUDIT_REFERENCE, "
+                                                          "else ~/.local/share/rcm-audit/reference).")
 
 
 def _version(value: bool) -> None:
@@ -35,9 +43,24 @@ def main(version: bool = typer.Option(False, "--version", callback=_version, is_
     """rcm-audit: ingest -> stage -> check -> prioritize -> report."""
 
 
-def _fail(exc: Exception) -> None:
-    err.print(f"[bold red]error:[/] {exc}")
-    raise typer.Exit(2)
+def answers_errors(command):
+    """One line and an exit status for every error, never a traceback."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except AuditError as exc:
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False)
+            raise typer.Exit(2) from None
+        except Exception as exc:  # a bug: say so in one line
+            if os.environ.get("RCM_AUDIT_DEBUG"):
+                raise
+            err.print(f"[bold red]internal error:[/] {type(exc).__name__} (a bug in rcm-audit, not in your files; "
+                      "run again with RCM_AUDIT_DEBUG=1 for the details)")
+            raise typer.Exit(1) from None
+    return wrapper
 
 
 def _as_of(value: Optional[str]) -> Optional[dt.date]:
@@ -51,119 +74,131 @@ def _as_of(value: Optional[str]) -> Optional[dt.date]:
 
 def _print_file(r) -> None:
     colour = {"loaded": "green", "partial": "yellow", "rejected": "red"}.get(r.status, "dim")
-    console.print(f"[{colour}]{r.status:9}[/] {r.kind:15} {r.source_file}: {r.message}")
+    console.print(f"[{colour}]{r.status:9}[/] {escape(f'{r.kind:15} {r.source_file}: {r.message}')}", markup=True, highlight=False)
 
 
-def _ingest(db, paths: list[Path]):
-    from .ingest import ingest_paths
-    missing = [str(p) for p in paths if not p.exists()]
-    if missing:
-        raise InputError(f"not found: {', '.join(missing)}")
-    return ingest_paths(db, paths, on_file=_print_file)
-
-
-def _match_summary(con) -> None:
-    from .stage import match_rates
-    for label, rate, num, den in match_rates(con):
+def _print_rates(rates) -> None:
+    for label, rate, num, den in rates:
         console.print(f"  {label}: {num}/{den}" + (f" ({rate:.1%})" if den else ""))
 
 
+def _open_db(db: Path):
+    from .warehouse import connect
+    if not db.is_file():
+        raise InputError("audit database not found; run `rcm-audit ingest` first", str(db))
+    return connect(db)
+
+
 @app.command()
+@answers_errors
 def ingest(paths: list[Path] = typer.Argument(..., help="Files or folders (read recursively)."),
-           db: Path = typer.Option(..., "--db", help="The audit database (created mode 0600).")) -> None:
+           db: Path = typer.Option(..., "--db", help="The audit database (created mode 0600)."),
+           config: Optional[Path] = typer.Option(None, "--config", help="practice.toml (default: the one in the input)."),
+           reference: Optional[Path] = REFERENCE_OPTION) -> None:
     """Load 837P, 835 and CSV/XLSX exports into the audit database; one line per file."""
-    from .config import PracticeConfig, find_config, load_config
-    from .stage import stage
+    from .config import describe
+    from .pipeline import ingest_files, ingest_summary, resolve_config, stage_data
+    from .stage import match_rates
     from .warehouse import connect
-    try:
-        con = connect(db)
-        _ingest(con, paths)
-        from .pipeline import ingest_summary
-        console.print(ingest_summary(con))
-        cfg_path = next((find_config(p) for p in paths if p.is_dir() and find_config(p)), None)
-        stage(con, load_config(cfg_path) if cfg_path else PracticeConfig())
+
+    cfg = resolve_config(config, paths)
+    cfg.reference_dir = reference
+    con = connect(db)
+    ingest_files(con, paths, cfg, "ingest", on_file=_print_file)
+    console.print(ingest_summary(con))
+    console.print(f"configuration stored for `check` and `report`: {describe(cfg)}")
+    if con.execute("select count(*) from claims").fetchone()[0] + con.execute("select count(*) from visits").fetchone()[0]:
+        stage_data(con, cfg)
         console.print("match rates:")
-        _match_summary(con)
-    except InputError as exc:
-        _fail(exc)
+        _print_rates(match_rates(con))
 
 
 @app.command()
+@answers_errors
 def check(db: Path = typer.Option(..., "--db", help="An audit database filled by `ingest`."),
-          config: Optional[Path] = typer.Option(None, "--config", help="practice.toml"),
+          config: Optional[Path] = typer.Option(None, "--config", help="practice.toml, replacing the one stored at ingest."),
           as_of: Optional[str] = typer.Option(None, "--as-of", help="Judge deadlines as of this date (YYYY-MM-DD)."),
-          out: Optional[Path] = typer.Option(None, "-o", "--out", help="Also write findings.csv here.")) -> None:
+          out: Optional[Path] = typer.Option(None, "-o", "--out", help="Also write findings.csv here."),
+          reference: Optional[Path] = REFERENCE_OPTION) -> None:
     """Run every rule and (re)write the findings table."""
-    from .checks import run_checks, write_findings_csv
-    from .config import load_config
-    from .prioritize import prioritize
-    from .warehouse import connect
-    try:
-        if not db.exists():
-            raise InputError("database not found; run `rcm-audit ingest` first", str(db))
-        con = connect(db)
-        result = run_checks(con, load_config(config), _as_of(as_of))
-        prioritize(con)
-        console.print(f"{result['findings']} findings as of {result['params']['as_of']}")
-        for rule_id, n, amount in con.execute("""select rule_id, count(*), sum(amount_usd) from findings
-                                                 group by 1 order by 1""").fetchall():
-            console.print(f"  {rule_id:24} {n:6}  ${amount:,.2f}")
-        if out:
-            write_findings_csv(con, out)
-    except InputError as exc:
-        _fail(exc)
+    from .checks import write_findings_csv
+    from .config import PracticeConfig, describe, load_config, store_config, stored_config
+    from .pipeline import check as run_check
+    from .pipeline import stage_data
+
+    con = _open_db(db)
+    when = _as_of(as_of)
+    if config is not None:
+        cfg = load_config(config)
+        store_config(con, cfg, "check --config")
+        console.print(f"configuration: {describe(cfg)} (given with --config; it replaces the one stored at ingest)")
+    else:
+        cfg = stored_config(con) or PracticeConfig()
+        console.print(f"configuration: {describe(cfg)} (stored at ingest)")
+    cfg.reference_dir = reference
+    params = stage_data(con, cfg, when)
+    run_check(con)
+    n = con.execute("select count(*) from findings").fetchone()[0]
+    console.print(f"{n} findings as of {params['as_of']}")
+    for rule_id, evaluated, missing, k, amount in con.execute("""
+            select c.rule_id, c.evaluated, c.missing_input, c.findings, coalesce(sum(f.amount_usd), 0)
+            from coverage c left join findings f using (rule_id) group by all order by 1""").fetchall():
+        if evaluated:
+            console.print(f"  {rule_id:24} {k:6}  ${amount:,.2f}")
+        else:
+            console.print(f"  {rule_id:24} not evaluated: {missing}")
+    if out:
+        write_findings_csv(con, out)
 
 
 @app.command()
+@answers_errors
 def report(db: Path = typer.Option(..., "--db", help="A checked audit database."),
            out: Path = typer.Option(..., "-o", "--out", help="The PDF to write."),
            show_phi: bool = typer.Option(False, "--show-phi", help="Show patient names (never by default).")) -> None:
     """Render the PDF from a checked database."""
     from .report import render_pdf
-    from .warehouse import connect
-    try:
-        if not db.exists():
-            raise InputError("database not found", str(db))
-        con = connect(db)
-        if not con.execute("select count(*) from information_schema.tables where table_name = 'findings'").fetchone()[0]:
-            raise InputError("no findings table; run `rcm-audit check` first", str(db))
-        info = render_pdf(con, out, show_phi=show_phi)
-        console.print(f"wrote {out} ({info.get('pages')} pages)")
-    except InputError as exc:
-        _fail(exc)
+
+    con = _open_db(db)
+    if not con.execute("select count(*) from information_schema.tables where table_name = 'findings'").fetchone()[0]:
+        raise InputError("no findings table; run `rcm-audit check` first", str(db))
+    info = render_pdf(con, out, show_phi=show_phi)
+    console.print(f"wrote {out} ({info.get('pages')} pages)")
 
 
 @app.command()
+@answers_errors
 def audit(input_dir: Path = typer.Argument(..., help="The folder the practice sent (read recursively)."),
           out_dir: Path = typer.Option(Path("audit-out"), "-o", "--out", help="Where to write the outputs."),
           config: Optional[Path] = typer.Option(None, "--config", help="practice.toml (default: the one in INPUT_DIR)."),
           as_of: Optional[str] = typer.Option(None, "--as-of", help="Judge deadlines as of this date (YYYY-MM-DD)."),
-          show_phi: bool = typer.Option(False, "--show-phi", help="Show patient names in the outputs.")) -> None:
+          show_phi: bool = typer.Option(False, "--show-phi", help="Show patient names in the outputs."),
+          reference: Optional[Path] = REFERENCE_OPTION) -> None:
     """The main job: ingest -> stage -> check -> prioritize -> report, writing every output."""
     from rich.progress import Progress
 
     from .ingest import discover
     from .pipeline import run_audit
-    try:
-        if not input_dir.is_dir():
-            raise InputError("input folder not found", str(input_dir))
-        # a progress bar on a terminal; the per-file lines are in ingest-log.csv, so only files that
-        # were not fully read are printed
-        with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
-            task = progress.add_task("reading files", total=len(discover([input_dir])))
 
-            def on_file(r) -> None:
-                progress.update(task, advance=1)
-                if r.status in ("rejected", "partial"):
-                    _print_file(r)
+    if not input_dir.is_dir():
+        raise InputError("input folder not found", str(input_dir))
+    when = _as_of(as_of)
+    # a progress bar on a terminal; the per-file lines are in ingest-log.csv, so only files that were not
+    # fully read are printed
+    with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
+        task = progress.add_task("reading files", total=len(discover([input_dir])))
 
-            run_audit(input_dir, out_dir, config=config, as_of=_as_of(as_of), show_phi=show_phi,
-                      console=console, on_file=on_file)
-    except InputError as exc:
-        _fail(exc)
+        def on_file(r) -> None:
+            progress.update(task, advance=1)
+            if r.status in ("rejected", "partial"):
+                _print_file(r)
+
+        run_audit(input_dir, out_dir, config=config, as_of=when, show_phi=show_phi, console=console,
+                  on_file=on_file, reference=reference)
 
 
 @app.command()
+@answers_errors
 def sample(out_dir: Path = typer.Argument(..., help="Folder to write the synthetic practice into."),
            patients: int = typer.Option(150, "--patients", min=1, help="Number of patients."),
            months: int = typer.Option(12, "--months", min=1, max=21,
@@ -176,13 +211,13 @@ def sample(out_dir: Path = typer.Argument(..., help="Folder to write the synthet
 
 
 @app.command()
+@answers_errors
 def rules() -> None:
     """List every rule id with title, category and citation."""
-    from .resources import sql_dir
-    with (sql_dir() / "seeds" / "rule_catalog.csv").open(encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            console.print(f"[bold]{row['rule_id']}[/] ({row['category']}, {row['severity']}): {row['title']}\n"
-                          f"    {row['citation']} — {row['source']}")
+    from .checks import load_rules
+    for r in load_rules():
+        console.print(f"[bold]{r.rule_id}[/] ({r.category}, {r.severity}, per {r.grain.replace('_', '-')}): "
+                      f"{escape(r.title)}\n    {escape(r.citation)} — {escape(r.provenance)}", markup=True, highlight=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,7 +1,15 @@
-"""The one exception type for problems a user can cause (bad file, bad config, bad option)."""
+"""The exceptions the command line answers with one line and exit status 2, never a traceback.
+
+AuditError      anything that stops an audit on purpose (a bad input, a wrong seed, a broken invariant)
+  InputError    a problem with the analyst's input: the message names the file and the place
+"""
 
 
-class InputError(Exception):
+class AuditError(Exception):
+    """Stops the audit with a one-line reason (the CLI prints it without a traceback, exit 2)."""
+
+
+class InputError(AuditError):
     """A problem with the analyst's input. The message names the file and the place, and the CLI
     prints it without a traceback."""
 

@@ -1,18 +1,31 @@
-"""`rcm-audit audit`: the whole pipeline, ingest -> stage -> check -> prioritize -> report."""
+"""The pipeline, one function per stage, in order: ingest -> stage -> check -> prioritize -> report.
+
+    resolve_config(explicit, inputs)             the practice.toml of an audit: --config, else the one in the input
+    ingest_files(con, paths, cfg, stored_by)     files -> raw tables; the configuration stored with them
+    stage_data(con, cfg, as_of)                  seeds, reference data, parameters, staged tables
+    check(con)                                   rules -> findings, coverage; prioritize -> recommendations
+    write_outputs(con, out_dir, show_phi)        findings.csv, worklist.xlsx, audit-report.pdf
+    run_audit(input_dir, out_dir, ...)           all of them: `rcm-audit audit`
+
+`rcm-audit ingest`, `check` and `report` call the same functions as `audit`, with the configuration stored in
+the database at ingest, so both roads give the same findings.
+"""
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
+import duckdb
 from rich.console import Console
 
 from .checks import run_rules, write_findings_csv
-from .config import PracticeConfig, find_config, load_config
+from .config import PracticeConfig, describe, find_config, load_config, store_config
 from .errors import InputError
 from .ingest import ingest_paths
+from .prioritize import prioritize
 from .stage import match_rates, stage
 from .warehouse import connect
 
@@ -20,7 +33,60 @@ INGEST_LOG_COLUMNS = ["source_file", "kind", "status", "claims_loaded", "lines_l
                       "lines_rejected", "message"]
 
 
-def write_ingest_log(con, path: Path) -> None:
+def resolve_config(explicit: Path | None, inputs: Iterable[Path]) -> PracticeConfig:
+    """The one configuration of an audit: `--config` when given, else the practice.toml found in the input
+    folder (top level first), else the built-in defaults."""
+    if explicit is not None:
+        return load_config(explicit)
+    for p in inputs:
+        p = Path(p)
+        found = find_config(p) if p.is_dir() else (p if p.name == "practice.toml" and p.is_file() else None)
+        if found:
+            return load_config(found)
+    return PracticeConfig()
+
+
+def _note_config_files(con: duckdb.DuckDBPyConnection, roots: list[Path], cfg: PracticeConfig) -> None:
+    """Say in the ingest log whether each practice.toml read from the input is the one in force."""
+    used = Path(cfg.source).resolve() if cfg.source else None
+    rows = con.execute("select source_file from ingest_log where kind = 'configuration'").fetchall()
+    for (source_file,) in rows:
+        here = [(r if r.is_dir() else r.parent) / source_file for r in roots]
+        if used is not None and any(h.resolve() == used for h in here if h.exists()):
+            message = "configuration file: in force for this audit (stored in the audit database)"
+        elif used is not None:
+            message = f"configuration file: NOT used; the configuration in force is {cfg.source}"
+        else:
+            message = "configuration file: not used"
+        con.execute("update ingest_log set message = ? where kind = 'configuration' and source_file = ?",
+                    [message, source_file])
+
+
+def ingest_files(con: duckdb.DuckDBPyConnection, paths: list[Path], cfg: PracticeConfig, stored_by: str,
+                 on_file: Callable | None = None) -> list:
+    """Load every file under `paths` into the raw tables and store the configuration with them."""
+    missing = [str(p) for p in paths if not Path(p).exists()]
+    if missing:
+        raise InputError(f"not found: {', '.join(missing)}")
+    store_config(con, cfg, stored_by)
+    results = ingest_paths(con, paths, on_file=on_file)
+    _note_config_files(con, [Path(p) for p in paths], cfg)
+    return results
+
+
+def stage_data(con: duckdb.DuckDBPyConnection, cfg: PracticeConfig, as_of: dt.date | None = None) -> dict:
+    """Seeds, reference data, parameters and every staged table (pipelines.stage)."""
+    return stage(con, cfg, as_of)
+
+
+def check(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
+    """Every rule -> findings and coverage, then the recommendations and each finding's rank."""
+    timings = run_rules(con)
+    prioritize(con)
+    return timings
+
+
+def write_ingest_log(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     rows = con.execute(f"select {', '.join(INGEST_LOG_COLUMNS)} from ingest_log order by source_file, kind").fetchall()
     with path.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
@@ -28,7 +94,7 @@ def write_ingest_log(con, path: Path) -> None:
         w.writerows(rows)
 
 
-def ingest_summary(con) -> str:
+def ingest_summary(con: duckdb.DuckDBPyConnection) -> str:
     """One line that reconciles what was read: seen = loaded + rejected, for claims and for lines/rows."""
     f, cs, cl, cr, ls, ll, lr, rej = con.execute("""
         select count(distinct source_file), coalesce(sum(claims_loaded + claims_rejected), 0), coalesce(sum(claims_loaded), 0),
@@ -40,19 +106,26 @@ def ingest_summary(con) -> str:
             f"lines/rows seen {ls} = loaded {ll} + rejected {lr}")
 
 
+def write_outputs(con: duckdb.DuckDBPyConnection, out_dir: Path, show_phi: bool = False) -> dict:
+    """findings.csv, worklist.xlsx and audit-report.pdf of a checked database."""
+    from .report import render_pdf, write_worklist   # the report stack (WeasyPrint) only when rendering
+
+    n = write_findings_csv(con, out_dir / "findings.csv")
+    write_worklist(con, out_dir / "worklist.xlsx", show_phi=show_phi)
+    info = render_pdf(con, out_dir / "audit-report.pdf", show_phi=show_phi)
+    return {"findings": n, "pdf": info}
+
+
 def run_audit(input_dir: Path, out_dir: Path, config: Path | None = None, as_of: dt.date | None = None,
-              show_phi: bool = False, console: Console | None = None,
-              on_file: Callable | None = None) -> dict:
+              show_phi: bool = False, console: Console | None = None, on_file: Callable | None = None,
+              reference: Path | None = None) -> dict:
     """Run the audit and write audit-report.pdf, findings.csv, worklist.xlsx, ingest-log.csv and
     audit.duckdb into out_dir. Raises InputError only when nothing could be audited."""
-    from .prioritize import prioritize
-    from .report import render_pdf, write_worklist
-
     console = console or Console(quiet=True)
     if not input_dir.is_dir():
         raise InputError("input folder not found", str(input_dir))
-    cfg_path = config or find_config(input_dir)
-    cfg = load_config(cfg_path) if cfg_path else PracticeConfig()
+    cfg = resolve_config(config, [input_dir])
+    cfg.reference_dir = reference
     out_dir.mkdir(parents=True, exist_ok=True)
     db_path = out_dir / "audit.duckdb"
     for stale in (db_path, Path(str(db_path) + ".wal")):
@@ -61,33 +134,31 @@ def run_audit(input_dir: Path, out_dir: Path, config: Path | None = None, as_of:
     timings: dict[str, float] = {}
 
     t = time.perf_counter()
-    ingest_paths(con, [input_dir], on_file=on_file)
+    ingest_files(con, [input_dir], cfg, "audit", on_file=on_file)
     timings["ingest"] = time.perf_counter() - t
     write_ingest_log(con, out_dir / "ingest-log.csv")
     console.print(ingest_summary(con))
+    console.print(f"configuration: {describe(cfg)}")
     loaded = con.execute("select count(*) from claims").fetchone()[0] + con.execute("select count(*) from visits").fetchone()[0]
     if loaded == 0:
         raise InputError("no claims or visits could be read; see ingest-log.csv for each file's reason", str(input_dir))
 
     t = time.perf_counter()
-    params = stage(con, cfg, as_of)
+    params = stage_data(con, cfg, as_of)
     rates = match_rates(con)
     timings["stage"] = time.perf_counter() - t
     for label, rate, num, den in rates:
         console.print(f"  {label}: {num}/{den}" + (f" ({rate:.1%})" if den else ""))
 
     t = time.perf_counter()
-    run_rules(con)
-    prioritize(con)
+    check(con)
     timings["check"] = time.perf_counter() - t
-    n = write_findings_csv(con, out_dir / "findings.csv")
 
     t = time.perf_counter()
-    write_worklist(con, out_dir / "worklist.xlsx", show_phi=show_phi)
-    info = render_pdf(con, out_dir / "audit-report.pdf", show_phi=show_phi)
+    written = write_outputs(con, out_dir, show_phi=show_phi)
     timings["report"] = time.perf_counter() - t
     con.close()
     db_path.chmod(0o600)
-    console.print(f"{n} findings as of {params['as_of']}; wrote {out_dir}/audit-report.pdf "
-                  f"({info.get('pages')} pages), findings.csv, worklist.xlsx, ingest-log.csv, audit.duckdb")
-    return {"findings": n, "as_of": params["as_of"], "timings": timings, "pdf": info}
+    console.print(f"{written['findings']} findings as of {params['as_of']}; wrote {out_dir}/audit-report.pdf "
+                  f"({written['pdf'].get('pages')} pages), findings.csv, worklist.xlsx, ingest-log.csv, audit.duckdb")
+    return {"findings": written["findings"], "as_of": params["as_of"], "timings": timings, "pdf": written["pdf"]}

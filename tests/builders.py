@@ -114,6 +114,13 @@ class MiniPractice:
                     reason_code=reason, amount=amount, triple_index=k, source_file="test.835", segment_pos=lpos))
         return self
 
+    def paid_control_claim(self, dos="2025-01-06"):
+        """Another patient's claim, paid as expected (97165 x1, $112.30 in 2025, locality 01), so the input has
+        835s: rules that judge payment (CLAIM_UNPAID, TIMELY_FILING_RISK) are evaluated only then."""
+        self.claim("CTRL", dos, [("97165", "GO", 1)], payer="medicare", member_id="CTRL00000")
+        self.remit("CTRL", d(dos) + dt.timedelta(days=14), [("97165", "GO", 112.30, 112.30)], payer="medicare")
+        return self
+
     def claim_adjustment(self, claim_id: str, group: str, reason: str, amount: float):
         """A claim-level CAS (loop 2100) on the latest remit of claim_id."""
         clp = [r for r in self.remit_claims if r["claim_id"] == claim_id][-1]

@@ -117,7 +117,7 @@ def test_cli_help_version_and_rules():
     for command in ("audit", "ingest", "check", "report", "sample", "rules"):
         assert runner.invoke(app, [command, "--help"]).exit_code == 0
     listing = runner.invoke(app, ["rules"]).output
-    assert listing.count("RULEBOOK §") >= 26 and "KX_MISSING" in listing and "TIMELY_FILING_RISK" in listing
+    assert listing.count("RULEBOOK §") >= 27 and "KX_MISSING" in listing and "MUE_EXCEEDED" in listing
 
 
 def test_cli_errors_are_one_line_without_traceback(tmp_path):

@@ -102,10 +102,13 @@ def test_go_missing_paid_line_is_at_risk_at_the_835_allowed():
 def test_go_missing_unpaid_line_past_filing_is_lost():
     p = MiniPractice()
     p.claim("C1", "2024-01-08", [("97530", "", 1)])
-    p.claim("C2", "2025-03-04", [("97530", "GO", 1)])          # fixes the fee-schedule year: 2024 has no RVUs
+    p.claim("C2", "2025-03-04", [("97530", "GO", 1)])
     got = rows(p.run(as_of="2025-03-04", rules=["GO_MISSING"]), "GO_MISSING")
     assert [(r["claim_id"], r["amount_kind"], r["fix_by"]) for r in got] == [("C1", "lost", dt.date(2025, 1, 8))]   # one calendar year (2024 is a leap year)
-    assert "no dollar estimate" in got[0]["detail"]
+    # no 2024 fee schedule is bundled: a labelled proxy (RULEBOOK §11.4) = 2025 RVUs x 2025 GPCIs x the 2024 CF
+    # before 9 March ($32.7442): (0.44 x 1.042 + 0.62 x 1.197 + 0.01 x 0.894) x 32.7442 = $39.61
+    assert got[0]["amount_usd"] == Decimal("39.61")
+    assert "proxy Medicare fee schedule 2024" in got[0]["detail"]
 
 
 @pytest.mark.parametrize("claim_level", [False, True])

@@ -21,6 +21,9 @@ THREE_UNITS = [("97530", "GO", 2), ("97535", "GO", 1)]   # RULEBOOK §11.3 worke
 
 
 def run(p: MiniPractice, as_of: str):
+    """The money rules, with another patient's paid claim in the input: unpaid and unbilled work is judged
+    only when the audit has 835s and 837Ps (coverage)."""
+    p.paid_control_claim()
     return p.run(as_of=as_of, rules=MONEY_RULES)
 
 

@@ -55,6 +55,7 @@ def test_timely_filing_uses_the_first_submission_of_a_resubmitted_claim():
     p = MiniPractice(payer="masshealth", member_id="100200300400")
     p.claim("C1", "2025-03-04", [("97530", "GO", 2)], submitted="2025-03-10")
     p.claim("C1", "2025-03-04", [("97530", "GO", 2)], submitted="2025-06-10", frequency="7")
+    p.paid_control_claim()                      # the input has 835s: unpaid claims can be judged
     p.run(as_of="2025-07-31", rules=["TIMELY_FILING_RISK", "CLAIM_UNPAID"])
     assert rows(p) == {("TIMELY_FILING_RISK", "C1", d("2025-03-04"), None, money("46.38"), "recoverable", d("2025-06-02"))}
 

@@ -303,8 +303,9 @@ def test_masshealth_window_restart_counts_again_to_20():
     treat(p, 1, w1 + w2)
     p.auth("PA-OTHER", "2025-01-01", "2025-12-31", patient_id="MRN99")   # the export was loaded
     f = p.run(as_of="2025-09-30", rules=["MASSHEALTH_PA_MISSING"])
-    # 2024 DOS: no fee schedule and unpaid: $0 (detail says so), lost
-    assert found(f, "MASSHEALTH_PA_MISSING") == {hit(1, w1[20], 0, "lost"), hit(1, w2[20], V_MH_97530, "lost")}
+    # 2024 DOS, unpaid, lost: priced with the labelled proxy fee schedule (RULEBOOK §11.4: 2025 RVUs x 2025
+    # GPCIs x the 2024 CF after 9 March, $33.2875): 97530 = $40.26, MassHealth 70% = $28.18
+    assert found(f, "MASSHEALTH_PA_MISSING") == {hit(1, w1[20], 28.18, "lost"), hit(1, w2[20], V_MH_97530, "lost")}
 
 
 # --- MASSHEALTH_RX_LAPSED ---------------------------------------------------------------------------------

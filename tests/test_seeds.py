@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.checks.seeds import SeedError, load_seeds, validate_seeds
+from pipelines.stage.seeds import SeedError, load_seeds, validate_seeds
 from pipelines.config import PracticeConfig
-from pipelines.checks.params import write_config_tables
+from pipelines.stage.params import write_config_tables
 from pipelines.resources import read_sql
 from pipelines.warehouse import connect
 
@@ -16,7 +16,7 @@ def con():
     c = connect(":memory:")
     load_seeds(c)
     write_config_tables(c, PracticeConfig())
-    c.execute(read_sql("staging/01_seeds.sql"))
+    c.execute(read_sql("seeds/seeds.sql"))
     return c
 
 
@@ -61,8 +61,9 @@ def test_payer_directory_classifies_massachusetts_payers(name, payer_id, payer_c
     c.execute("insert into claims (claim_id, payer_name, payer_id) values ('C1', ?, ?)", [name, payer_id])
     load_seeds(c)
     write_config_tables(c, PracticeConfig())
-    c.execute(read_sql("staging/01_seeds.sql"))
-    c.execute(read_sql("staging/10_payers.sql"))
+    c.execute(read_sql("seeds/seeds.sql"))
+    c.execute(read_sql("macros.sql"))
+    c.execute(read_sql("staging/stg_payers.sql"))
     row = c.execute("select payer_class, timely_filing_days from stg_payers where payer_name = ?", [name]).fetchone()
     assert row == (payer_class, filing_days)
 

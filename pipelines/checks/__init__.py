@@ -1,8 +1,11 @@
-"""Check stage: seeds -> parameters -> staging (sql/staging) -> one SQL file per rule (sql/rules).
+"""Check stage: one SQL file per rule (sql/rules) over the staged tables -> the `findings` table.
 
-Each rule file is a single SELECT returning rows in the findings shape (see FINDING_COLUMNS); the
-runner adds category/severity defaults from the rule catalog, the payer claim id and the rank, and
-records how long each rule took (table rule_timings).
+Each rule file is a single SELECT returning rows in the findings shape (FINDING_COLUMNS); its header
+(pipelines/checks/catalog.py) gives its title, category, severity, grain, citation and the inputs it needs.
+A rule whose inputs the audit lacks is not run: the `coverage` table says which input was missing, and the
+report never shows it as "0 findings". The runner adds category/severity from the catalog, the payer claim id
+and each finding's patient_key (database only), and records how long each rule took (table rule_timings).
+A negative amount from a rule is a bug, reported as such (never clamped to 0).
 """
 from __future__ import annotations
 
@@ -12,10 +15,10 @@ import time
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
-from ..config import PracticeConfig
-from ..resources import sql_dir
-from .seeds import SeedError
+from ..errors import AuditError
+from .catalog import Rule, coverage, load_rules, write_catalog
 
 # CONTRACT §2, in this order.
 FINDING_COLUMNS = ["rule_id", "category", "severity", "priority_rank", "claim_id", "payer_claim_id", "patient_ref",
@@ -28,48 +31,67 @@ create or replace table findings (
     payer_claim_id varchar, patient_ref varchar, payer varchar, payer_class varchar, dos date, cpt varchar,
     modifiers varchar, units_billed double, units_expected double, amount_usd decimal(12,2),
     amount_kind varchar, fix_by date, detail varchar, source_file varchar,
-    provider_npi varchar          -- rendering NPI of the line (per-therapist view); not in findings.csv
+    provider_npi varchar,         -- rendering NPI of the line (per-therapist view); not in findings.csv
+    patient_key varchar           -- the stable patient key (member id, else name + DOB): database only, PHI
 )"""
 
 
-def rule_files() -> list[Path]:
-    return sorted(p for p in (sql_dir() / "rules").glob("*.sql") if not p.name.startswith("_"))
+class RuleError(AuditError):
+    """A rule produced something the findings contract forbids (a bug in the rule)."""
+
+
+def _run_rule(con: duckdb.DuckDBPyConnection, rule: Rule) -> None:
+    con.execute(f"""
+        insert into findings by name
+        with r as ({rule.sql.rstrip().rstrip(';')})
+        select r.* exclude (category, severity),
+               coalesce(r.category, c.category) as category, coalesce(r.severity, c.severity) as severity
+        from r left join rule_catalog c on c.rule_id = r.rule_id""")
 
 
 def run_rules(con: duckdb.DuckDBPyConnection, only: list[str] | None = None) -> dict[str, float]:
-    """(Re)write the findings table from every rule file; returns seconds per rule."""
+    """(Re)write the findings and coverage tables from every rule; returns seconds per rule run."""
+    write_catalog(con)
+    cov = coverage(con)
+    evaluated = {c["rule_id"] for c in cov if c["evaluated"]}
     con.execute(FINDINGS_DDL)
-    con.execute("create or replace table rule_timings (rule_id varchar, seconds double, findings integer)")
     timings: dict[str, float] = {}
-    for path in rule_files():
-        rule_id = path.stem.upper()
-        if only and rule_id not in only:
+    counts: dict[str, int] = {}
+    for rule in load_rules():
+        if (only and rule.rule_id not in only) or rule.rule_id not in evaluated:
             continue
         start = time.perf_counter()
-        con.execute(f"""
-            insert into findings by name
-            with r as ({path.read_text(encoding='utf-8').rstrip().rstrip(';')})
-            select r.* exclude (category, severity),
-                   coalesce(r.category, c.category) as category, coalesce(r.severity, c.severity) as severity
-            from r left join rule_catalog c on c.rule_id = r.rule_id""")
-        seconds = time.perf_counter() - start
-        n = con.execute("select count(*) from findings where rule_id = ?", [rule_id]).fetchone()[0]
-        con.execute("insert into rule_timings values (?, ?, ?)", [rule_id, seconds, n])
-        timings[rule_id] = seconds
+        _run_rule(con, rule)
+        timings[rule.rule_id] = time.perf_counter() - start
+    for rule_id, n, negative in con.execute("""
+            select rule_id, count(*), count(*) filter (where amount_usd < 0) from findings group by 1""").fetchall():
+        counts[rule_id] = n
+        if negative:
+            raise RuleError(f"rule {rule_id} produced {negative} finding(s) with a negative amount_usd (a bug in "
+                            f"sql/rules/{rule_id.lower()}.sql; amounts are dollars at stake, >= 0)")
+    unknown = set(counts) - {r.rule_id for r in load_rules()}
+    if unknown:
+        raise RuleError(f"a rule produced findings under another rule id: {', '.join(sorted(unknown))}")
     con.execute("""
         update findings f set payer_claim_id = r.payer_claim_id
         from stg_remit_claims_final r where r.claim_id = f.claim_id and f.payer_claim_id is null""")
-    con.execute("update findings set amount_usd = round(greatest(coalesce(amount_usd, 0), 0), 2)")
+    con.execute("""
+        update findings f set patient_key = p.patient_key
+        from stg_patients p where p.patient_ref = f.patient_ref""")
+    con.execute("update findings set amount_usd = round(coalesce(amount_usd, 0), 2)")
+    con.execute("create or replace table rule_timings (rule_id varchar, seconds double, findings integer)")
+    if timings:
+        con.executemany("insert into rule_timings values (?, ?, ?)",
+                        [(r, s, counts.get(r, 0)) for r, s in timings.items()])
+    frame = pd.DataFrame([{**c, "findings": counts.get(c["rule_id"], 0) if c["evaluated"] else None} for c in cov])
+    con.register("_coverage", frame)
+    try:
+        con.execute("""create or replace table coverage as
+                       select rule_id, evaluated, missing_input, findings::integer as findings, what_to_send
+                       from _coverage order by rule_id""")
+    finally:
+        con.unregister("_coverage")
     return timings
-
-
-def run_checks(con: duckdb.DuckDBPyConnection, cfg: PracticeConfig, as_of: dt.date | None = None,
-               only: list[str] | None = None) -> dict:
-    from ..stage import stage
-    params = stage(con, cfg, as_of)
-    timings = run_rules(con, only)
-    return {"params": params, "timings": timings,
-            "findings": con.execute("select count(*) from findings").fetchone()[0]}
 
 
 def write_findings_csv(con: duckdb.DuckDBPyConnection, path: Path) -> int:
@@ -98,4 +120,4 @@ def write_findings_csv(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     return len(rows)
 
 
-__all__ = ["FINDING_COLUMNS", "SeedError", "run_checks", "run_rules", "write_findings_csv"]
+__all__ = ["FINDING_COLUMNS", "RuleError", "load_rules", "run_rules", "write_findings_csv"]

@@ -1,3 +1,12 @@
+-- rule: AUTH_EXCEEDED
+-- title: Visit outside an authorization's dates or beyond its visit count
+-- category: compliance
+-- severity: high
+-- grain: visit
+-- requires: claims, auth_payers, authorizations
+-- citation: Payer authorization policy (BCBSMA HMO/POS, Medicare Advantage)
+-- provenance: RULEBOOK §9
+--
 -- AUTH_EXCEEDED — visit of a payer that requires authorization, outside every authorization's dates or
 -- beyond its authorized visit count.
 -- Rule: RULEBOOK §9 "Check the software can make" (d) (authorization tracking for BCBSMA HMO/POS, Medicare

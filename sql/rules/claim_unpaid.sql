@@ -1,3 +1,12 @@
+-- rule: CLAIM_UNPAID
+-- title: Claim with no remittance 45+ days after it was billed
+-- category: leakage
+-- severity: high
+-- grain: claim
+-- requires: claims, remittances
+-- citation: Payer prompt-pay and timely filing rules
+-- provenance: RULEBOOK §9
+--
 -- CLAIM_UNPAID: a claim with no remittance (or reversed with no correction) 45+ days after it was billed,
 -- whose filing deadline is still more than 30 days away.
 -- Rule: CONTRACT §3; RULEBOOK §9 (timely filing: an unanswered claim must be resubmitted or followed up

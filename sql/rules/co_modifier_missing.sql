@@ -1,3 +1,12 @@
+-- rule: CO_MODIFIER_MISSING
+-- title: Service furnished in whole or part (>10%) by an OTA billed without CO
+-- category: compliance
+-- severity: high
+-- grain: line
+-- requires: claims, medicare_rules, visit_minutes, provider_roles
+-- citation: SSA §1834(v); 83 FR 59654; 84 FR 62702 (de minimis)
+-- provenance: RULEBOOK §3
+--
 -- CO_MODIFIER_MISSING: units furnished in whole or in part (more than 10%) by an OTA billed without CO.
 -- Rule: RULEBOOK §3 (SSA §1834(v); 83 FR 59654; 84 FR 62702 de minimis; CY2022 unit-level refinements):
 --   from DOS 2022-01-01 (setting co_effective_date) Medicare pays such units at 85%; billing them without

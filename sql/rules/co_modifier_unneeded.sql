@@ -1,3 +1,12 @@
+-- rule: CO_MODIFIER_UNNEEDED
+-- title: CO on a service the OT furnished, giving away 15%
+-- category: leakage
+-- severity: medium
+-- grain: line
+-- requires: claims, medicare_rules, visit_minutes, provider_roles
+-- citation: SSA §1834(v); CY2020 and CY2022 PFS final rules
+-- provenance: RULEBOOK §3
+--
 -- CO_MODIFIER_UNNEEDED: CO billed on a service the OT furnished, giving away the 15% CO differential.
 -- Rule: RULEBOOK §3 (SSA §1834(v); CY2020 and CY2022 PFS final rules): CO is required only when the OTA
 --   furnished more than 10% of a unit the OT did not meet alone; the documented minutes of the code-day

@@ -1,3 +1,12 @@
+-- rule: CODING_EDIT
+-- title: Add-on without primary, 97760 with 97763, two evaluations a day, invalid or deleted codes
+-- category: compliance
+-- severity: medium
+-- grain: line
+-- requires: claims
+-- citation: CPT add-on rules; CMS PFS status indicators (B, I); CPT 2020 deletions
+-- provenance: RULEBOOK §1.4; §5
+--
 -- CODING_EDIT: a line that coding rules say should not be billed as it was.
 -- Rule: RULEBOOK §1.4 ("Check the software can make", last paragraph) and §5 (NCCI Policy Manual):
 --   (1) an add-on code without its primary the same patient-day (97130 without 97129; seed_codes.addon_primary,

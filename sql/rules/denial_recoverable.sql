@@ -1,3 +1,12 @@
+-- rule: DENIAL_RECOVERABLE
+-- title: Denied line that can still be corrected or appealed
+-- category: denial
+-- severity: high
+-- grain: line
+-- requires: claims, remittances
+-- citation: 42 CFR 405.980 (reopening); 42 CFR 405.942 (redetermination); payer appeal limits
+-- provenance: RULEBOOK §10
+--
 -- DENIAL_RECOVERABLE: a denied line (or claim, when the payer denied at claim level) whose reason can
 -- still be corrected or appealed.
 -- Rule: CONTRACT §6 "Denied"; RULEBOOK §10 (CARC classes FIX / APPEAL; Medicare reopening within 1 year,

@@ -1,3 +1,12 @@
+-- rule: DENIAL_WRITE_OFF
+-- title: Denial that can no longer be recovered
+-- category: denial
+-- severity: medium
+-- grain: line
+-- requires: claims, remittances
+-- citation: X12 CARC definitions; 42 CFR 424.44 (timely filing)
+-- provenance: RULEBOOK §10
+--
 -- DENIAL_WRITE_OFF: a denial that can no longer be recovered.
 -- Rule: CONTRACT §6 "Denied"; RULEBOOK §10 (CO-29 timely filing, CO-197/198 authorization and other
 -- WRITE-OFF / PATIENT classes; FIX and APPEAL denials once their window has closed); RULEBOOK §9 (a).

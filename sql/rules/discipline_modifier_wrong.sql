@@ -1,3 +1,12 @@
+-- rule: DISCIPLINE_MODIFIER_WRONG
+-- title: GP/GN on an OT service, GO on a PT/SLP-only code, or two discipline modifiers
+-- category: compliance
+-- severity: medium
+-- grain: line
+-- requires: claims
+-- citation: CMS Pub. 100-04 Ch.5 §20.1; CR 9933; CR 10176
+-- provenance: RULEBOOK §2
+--
 -- DISCIPLINE_MODIFIER_WRONG: the discipline modifier does not fit the service.
 -- Rule: RULEBOOK §2 (CMS Pub. 100-04 Ch.5 §20.1; CR 9933; CR 10176) and §3 (d). A line fires for any of:
 --   (a) GP or GN on an OT service (this is an OT practice: any code not PT-only or SLP-only) — wrong KX

@@ -1,3 +1,12 @@
+-- rule: GO_MISSING
+-- title: Always-therapy code billed without the GO modifier
+-- category: compliance
+-- severity: high
+-- grain: line
+-- requires: claims
+-- citation: CMS Pub. 100-04 Ch.5 §20.1; CR 9933; CR 10176
+-- provenance: RULEBOOK §2
+--
 -- GO_MISSING: an always-therapy code billed without any discipline modifier (GO, GP or GN).
 -- Rule: RULEBOOK §2 (CMS Pub. 100-04 Ch.5 §20.1; CR 9933; CR 10176): every code on CMS's always-therapy
 --   list must carry GN/GO/GP; without one the line is returned as unprocessable (CARC 4 / 16 + MA130).

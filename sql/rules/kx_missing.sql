@@ -1,3 +1,12 @@
+-- rule: KX_MISSING
+-- title: Medicare OT line above the annual KX threshold billed without KX
+-- category: compliance
+-- severity: high
+-- grain: line
+-- requires: claims, medicare_rules
+-- citation: SSA §1833(g)(7)(A); NGS KX article; CR 11055
+-- provenance: RULEBOOK §4
+--
 -- KX_MISSING: a Medicare OT line at or after the one where the beneficiary's year-to-date OT total passed
 -- the KX threshold, billed without KX (and without GA/GY/GZ).
 -- Rule: RULEBOOK §4 (SSA §1833(g)(7)(A); NGS "KX Modifier on Outpatient PT, OT or SLP Claims"; CR 11055):

@@ -1,3 +1,12 @@
+-- rule: MASSHEALTH_PA_MISSING
+-- title: MassHealth OT visit beyond the 20th in 12 months without prior authorization
+-- category: compliance
+-- severity: high
+-- grain: visit
+-- requires: claims, masshealth, authorizations
+-- citation: 130 CMR 432.417(A); MassHealth Rehabilitative Therapy Q&A
+-- provenance: RULEBOOK §8.1
+--
 -- MASSHEALTH_PA_MISSING — MassHealth (fee-for-service) OT visit beyond the 20th in its 12-month window with
 -- no prior authorization covering the date.
 -- Rule: RULEBOOK §8.1 (130 CMR 432.417(A); MassHealth Rehabilitative Therapy Q&A): prior authorization is a

@@ -1,3 +1,12 @@
+-- rule: MASSHEALTH_RX_LAPSED
+-- title: MassHealth treatment more than 60 days after the last prescription/plan signature
+-- category: compliance
+-- severity: medium
+-- grain: visit
+-- requires: claims, masshealth, plans_of_care
+-- citation: 130 CMR 432.415(C)
+-- provenance: RULEBOOK §8.2
+--
 -- MASSHEALTH_RX_LAPSED — MassHealth (fee-for-service) treatment more than 60 days after the latest
 -- prescription / plan-of-care signature.
 -- Rule: RULEBOOK §8.2 (130 CMR 432.415(C); 130 CMR 432.418): continuing therapy is paid only when the

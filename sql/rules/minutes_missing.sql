@@ -1,3 +1,12 @@
+-- rule: MINUTES_MISSING
+-- title: Timed code billed with no treatment minutes documented
+-- category: compliance
+-- severity: medium
+-- grain: line
+-- requires: claims, visits
+-- citation: CMS Pub. 100-02 Ch.15 §220.3 (notes must record timed minutes)
+-- provenance: RULEBOOK §1.1
+--
 -- MINUTES_MISSING — a timed code billed with no treatment minutes documented.
 -- Rule: RULEBOOK §1.1 (CMS Pub. 100-02 Ch.15 §220.3: treatment notes must record the timed-code minutes;
 --   Pub. 100-04 Ch.5 §20.2); "Check the software can make" under §1.5 ("flag 'minutes not captured'").

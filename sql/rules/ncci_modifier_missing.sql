@@ -1,3 +1,12 @@
+-- rule: NCCI_MODIFIER_MISSING
+-- title: NCCI procedure-to-procedure pair without 59/X modifier on the column-2 code
+-- category: denial
+-- severity: medium
+-- grain: line
+-- requires: claims
+-- citation: CMS NCCI PTP edits; NCCI Policy Manual Ch. I, XI
+-- provenance: RULEBOOK §5
+--
 -- NCCI_MODIFIER_MISSING: both codes of an NCCI procedure-to-procedure pair on one patient-day, and the
 -- column-2 line carries none of the NCCI-associated modifiers 59, XE, XS, XP, XU.
 -- Rule: RULEBOOK §5 (CMS NCCI PTP edits; NCCI Policy Manual Ch. I, XI): with modifier indicator 1 only the

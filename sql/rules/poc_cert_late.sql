@@ -1,3 +1,12 @@
+-- rule: POC_CERT_LATE
+-- title: Initial certification signed more than 30 days after the first treatment
+-- category: compliance
+-- severity: low
+-- grain: visit
+-- requires: claims, medicare_or_ma, plans_of_care
+-- citation: Pub. 100-02 Ch.15 §220.1.3; 42 CFR 424.24(c)
+-- provenance: RULEBOOK §7
+--
 -- POC_CERT_LATE — initial certification of a Medicare / Medicare Advantage plan of care signed more than
 -- 30 days after the first treatment.
 -- Rule: RULEBOOK §7 (BPM Ch.15 §220.1.3; 42 CFR 424.24(c)) and §12.3: the initial certification is timely when

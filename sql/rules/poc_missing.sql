@@ -1,3 +1,12 @@
+-- rule: POC_MISSING
+-- title: Medicare treatment with no plan of care on file
+-- category: compliance
+-- severity: high
+-- grain: visit
+-- requires: claims, medicare_or_ma, plans_of_care
+-- citation: 42 CFR 424.24(c); Pub. 100-02 Ch.15 §220.1
+-- provenance: RULEBOOK §7
+--
 -- POC_MISSING — Medicare / Medicare Advantage treatment with no plan of care on file for the date.
 -- Rule: RULEBOOK §7 (42 CFR 424.24(c); BPM Ch.15 §220.1, §220.1.3): outpatient therapy is covered only under a
 -- plan of care established before treatment and certified by a physician/NPP; the evaluation may be billed

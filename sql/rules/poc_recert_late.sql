@@ -1,3 +1,12 @@
+-- rule: POC_RECERT_LATE
+-- title: Treatment beyond the certified interval without recertification
+-- category: compliance
+-- severity: medium
+-- grain: visit
+-- requires: claims, medicare_or_ma, plans_of_care
+-- citation: Pub. 100-02 Ch.15 §220.1.3.B; 42 CFR 424.24(c)
+-- provenance: RULEBOOK §7
+--
 -- POC_RECERT_LATE — Medicare / Medicare Advantage treatment after the certified interval without a
 -- recertification signed in time.
 -- Rule: RULEBOOK §7 (BPM Ch.15 §220.1.3.B; 42 CFR 424.24(c)) and §12.3: a certification covers the plan's

@@ -1,3 +1,12 @@
+-- rule: PROGRESS_REPORT_OVERDUE
+-- title: More than 10 treatment days since the last progress report
+-- category: compliance
+-- severity: medium
+-- grain: visit
+-- requires: claims, medicare_or_ma, note_types
+-- citation: Pub. 100-02 Ch.15 §220.3.D
+-- provenance: RULEBOOK §7
+--
 -- PROGRESS_REPORT_OVERDUE — Medicare / Medicare Advantage treatment day beyond the 10th since the episode
 -- start or the last progress report.
 -- Rule: RULEBOOK §7 (BPM Ch.15 §220.3.D): a progress report is due at least once every 10 treatment days; the

@@ -1,3 +1,12 @@
+-- rule: TIMELY_FILING_RISK
+-- title: Unbilled or unpaid work within 30 days of the filing limit or past it
+-- category: leakage
+-- severity: high
+-- grain: claim
+-- requires: claims, remittances|visits
+-- citation: 42 CFR 424.44; 130 CMR 450.309; payer timely filing policies
+-- provenance: RULEBOOK §9
+--
 -- TIMELY_FILING_RISK: unbilled visits and unpaid claims within 30 days of the payer's filing limit, or past it.
 -- Rule: CONTRACT §3; RULEBOOK §9 (Medicare 12 months, 42 CFR 424.44; MassHealth 90 days, 130 CMR 450.309;
 -- commercial per contract; "Check the software can make" (b)). Threshold: timely_filing_warning_days.

@@ -1,3 +1,12 @@
+-- rule: TMR_THRESHOLD
+-- title: Beneficiary passed the $3000 targeted-medical-review amount
+-- category: compliance
+-- severity: medium
+-- grain: beneficiary_year
+-- requires: claims, medicare_rules
+-- citation: SSA §1833(g)(7)(B); NGS
+-- provenance: RULEBOOK §4
+--
 -- TMR_THRESHOLD: the beneficiary's year-to-date Medicare OT total passed the targeted-medical-review amount.
 -- Rule: RULEBOOK §4 (SSA §1833(g)(7)(B); NGS): above $3,000 per beneficiary per calendar year in the OT
 --   bucket (2018–2027; seed_kx_thresholds.tmr_amount), claims become eligible for targeted medical review.

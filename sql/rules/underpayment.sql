@@ -1,3 +1,12 @@
+-- rule: UNDERPAYMENT
+-- title: Allowed amount below the expected fee schedule
+-- category: leakage
+-- severity: medium
+-- grain: line
+-- requires: claims, remittances
+-- citation: CMS PFS (RVU x GPCI x CF), MPPR (Pub. 100-04 Ch.5 §10.7), payer contract
+-- provenance: RULEBOOK §6; §11
+--
 -- UNDERPAYMENT: a paid line whose remitted allowed amount is below the expected fee schedule.
 -- Rule: RULEBOOK §6 (MPPR "Check the software can make": remitted < expected - tolerance gives an
 -- underpayment, dollars = difference), §11.3 (tolerance $0.01 per unit for Medicare; contract

@@ -1,3 +1,12 @@
+-- rule: UNITS_MISALLOCATED
+-- title: Day's timed units spread over the codes against the CMS allocation
+-- category: compliance
+-- severity: low
+-- grain: line
+-- requires: claims, visit_minutes
+-- citation: CMS Pub. 100-04 Ch.5 §20.2 (allocation examples)
+-- provenance: RULEBOOK §1.2
+--
 -- UNITS_MISALLOCATED — the day's total timed units are right, but spread over the codes against the CMS
 -- allocation.
 -- Rule: RULEBOOK §1.2 (CMS Pub. 100-04 Ch.5 §20.2 allocation examples; valid-allocation test);

@@ -1,3 +1,12 @@
+-- rule: UNITS_OVERBILLED
+-- title: Timed units billed above what the documented minutes support
+-- category: compliance
+-- severity: high
+-- grain: line
+-- requires: claims, visit_minutes
+-- citation: CMS Pub. 100-04 Ch.5 §20.2; Pub. 100-02 Ch.15 §220.3
+-- provenance: RULEBOOK §1.1-§1.3
+--
 -- UNITS_OVERBILLED — timed units billed above what the documented minutes support (payer's unit method).
 -- Rule: RULEBOOK §1.1 (8-minute rule, CMS Pub. 100-04 Ch.5 §20.2; Pub. 100-02 Ch.15 §220.3), §1.2, §1.3;
 --   "Check the software can make" (b) and (d) under §1.5 (a lone timed code under 8 minutes: T = 0).

@@ -1,3 +1,12 @@
+-- rule: UNITS_UNDERBILLED
+-- title: Timed units billed below what the documented minutes support
+-- category: leakage
+-- severity: medium
+-- grain: line
+-- requires: claims, visit_minutes
+-- citation: CMS Pub. 100-04 Ch.5 §20.2 (8-minute rule); CPT time rule for per-code payers
+-- provenance: RULEBOOK §1.1-§1.3
+--
 -- UNITS_UNDERBILLED — timed units billed below what the documented minutes support (payer's unit method).
 -- Rule: RULEBOOK §1.1 (8-minute rule, CMS Pub. 100-04 Ch.5 §20.2), §1.2 (allocation among codes), §1.3
 --   (per-code method); "Check the software can make" (a) under §1.5. Semantics: DESIGN §6, rule table.

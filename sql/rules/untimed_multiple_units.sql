@@ -1,3 +1,12 @@
+-- rule: UNTIMED_MULTIPLE_UNITS
+-- title: Untimed (per-session) code billed with more than one unit a day
+-- category: compliance
+-- severity: medium
+-- grain: line
+-- requires: claims
+-- citation: CPT descriptors; CMS Pub. 100-04 Ch.5 §20.2
+-- provenance: RULEBOOK §1.4
+--
 -- UNTIMED_MULTIPLE_UNITS — an untimed per-session code billed with more than one unit a day.
 -- Rule: RULEBOOK §1.4 (untimed/service-based codes are billed once per DOS: 97165-97168, 97150, supervised
 --   modalities, 92526 ...; CPT descriptors, CMS Pub. 100-04 Ch.5 §20.2); "Check the software can make"

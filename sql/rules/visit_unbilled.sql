@@ -1,3 +1,12 @@
+-- rule: VISIT_UNBILLED
+-- title: Documented visit with no claim
+-- category: leakage
+-- severity: high
+-- grain: visit
+-- requires: claims, visits
+-- citation: Payer timely filing limits
+-- provenance: RULEBOOK §9
+--
 -- VISIT_UNBILLED: a documented visit (patient + DOS with visit rows) with no claim line for that
 -- patient and date, whose filing deadline is more than 30 days away.
 -- Rule: CONTRACT §3; RULEBOOK §9 (unbilled encounters against the payer's timely filing limit).

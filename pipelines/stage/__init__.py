@@ -1,7 +1,12 @@
-"""Stage: reference seeds, audit parameters and the sql/staging views the checks read.
+"""Stage: reference data, audit parameters and the staged tables the checks and the report read.
 
-Runs after ingest (so `rcm-audit ingest` can print match rates) and again before the checks
-(cheap: a few seconds even for a large practice), so it always reflects the data loaded so far.
+    stage(con, cfg, as_of=None) -> params     seeds (validated against the RULEBOOK), the configuration as
+                                              tables, the imported CMS reference releases, audit_params,
+                                              then every model of sql/staging and sql/intermediate in
+                                              dependency order, their declared invariants, the assumptions
+    match_rates(con)                          how well claims, remittances and documentation link up
+
+`ingest`, `check` and `audit` all stage through this one function, so they judge the same data the same way.
 """
 from __future__ import annotations
 
@@ -9,22 +14,27 @@ import datetime as dt
 
 import duckdb
 
-from .checks.params import write_assumptions, write_audit_params, write_config_tables
-from .checks.seeds import load_seeds, validate_seeds
-from .config import PracticeConfig
-from .resources import read_sql, sql_dir
+from ..config import PracticeConfig
+from ..resources import read_sql
+from .models import InvariantError, ModelError, assert_invariants, load_models, run_models
+from .params import write_assumptions, write_audit_params, write_config_tables
+from .reference import register_reference
+from .seeds import SeedError, load_seeds, validate_seeds
+
+__all__ = ["InvariantError", "ModelError", "SeedError", "load_models", "match_rates", "stage"]
 
 
 def stage(con: duckdb.DuckDBPyConnection, cfg: PracticeConfig, as_of: dt.date | None = None) -> dict:
-    """Seeds, their validation (refuses to run on a wrong seed), parameters, then every staging file."""
+    """Stage everything loaded so far; returns the audit parameters (as_of, locality, period)."""
     load_seeds(con)
     write_config_tables(con, cfg)
-    con.execute(read_sql("staging/01_seeds.sql"))
+    register_reference(con, cfg.reference_dir)
+    con.execute(read_sql("seeds/seeds.sql"))
     validate_seeds(con)
+    con.execute(read_sql("macros.sql"))
     params = write_audit_params(con, cfg, as_of)
-    for path in sorted((sql_dir() / "staging").glob("*.sql")):
-        if path.name != "01_seeds.sql":
-            con.execute(path.read_text(encoding="utf-8"))
+    run_models(con)
+    assert_invariants(con)
     write_assumptions(con)
     return params
 

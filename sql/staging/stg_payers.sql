@@ -1,15 +1,12 @@
--- stg_payers: every payer name/id seen in the input, classified (CONTRACT §6 "No configuration
--- needed"): practice.toml entry first, then the built-in directory by the longest name pattern the payer
--- name contains, then by payer id (a name match wins over an id match: several directory ids are
--- UNCONFIRMED); anything else is 'other'.
--- Name patterns match whole words of the name (case and punctuation ignored): 'medicare part b';
--- 'a&b' = the name has both; '=x' = the whole name is x.
-
-create or replace macro payer_words(x) as ' ' || trim(regexp_replace(lower(coalesce(x, '')), '[^a-z0-9]+', ' ', 'g')) || ' ';
-create or replace macro payer_name_matches(name, pattern) as
-    case when starts_with(pattern, '=') then payer_words(name) = payer_words(substr(pattern, 2))
-         else list_bool_and(list_transform(string_split(pattern, '&'),
-                                           lambda w: contains(payer_words(name), payer_words(w)))) end;
+-- stg_payers: every payer name/id seen in the input, classified once for the whole audit (CONTRACT §6
+-- "No configuration needed"): the practice.toml entry first, then the built-in directory
+-- (raw_seed_payer_directory) by the longest name pattern the payer name contains, then by payer id (a name
+-- match wins over an id match: several directory ids are UNCONFIRMED); anything else is 'other'.
+-- A practice.toml payer applies to a payer with the same name, the same payer id, or the same directory entry
+-- as the configured name. Every other model and the report take payer names and classes from here.
+-- @unique: payer_name, payer_id
+-- @not_null: payer_key, payer_class, timely_filing_days, appeal_days
+-- @accepted: payer_class in ('medicare', 'medicare_advantage', 'masshealth', 'masshealth_managed', 'commercial', 'other')
 
 create or replace table stg_payers as
 with seen as (

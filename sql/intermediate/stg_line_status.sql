@@ -5,9 +5,13 @@
 --               denied, with an allowed amount (applied to the deductible / coinsurance: the patient owes it);
 --               recoverable when unpaid and the payer's filing deadline has not passed; else lost.
 -- Denied (CONTRACT §6): an adjustment with group != PR, a reason not of class EXPECTED (45, 59, 253, 237 ...)
--- and amount > 0 (is_denying_adjustment, 30_remits.sql).
--- A claim-level denial (final CLP status 4 or denying claim-level CAS, no SVC lines; DESIGN §10) denies
--- every line of the claim: its code is the claim's largest denying claim-level adjustment.
+-- and amount > 0 (is_denying_adjustment, sql/macros.sql). A claim-level denial (final CLP status 4 or a
+-- denying claim-level CAS, no SVC lines; DESIGN §10) denies every line of the claim: its code is the claim's
+-- largest denying claim-level adjustment.
+-- @unique: line_key
+-- @not_null: line_key, disposition
+-- @accepted: disposition in ('at_risk', 'recoverable', 'lost')
+-- @references: line_key -> stg_claim_lines.line_key
 
 create or replace table stg_line_status as
 select l.line_key, l.claim_id, l.line_number, l.dos, l.cpt, l.modifiers, l.units, l.whole_units,
@@ -40,15 +44,3 @@ left join stg_remit_lines_final r on r.source_file = m.remit_source_file and r.s
 left join stg_remit_claims_final f on f.claim_id = l.claim_id
 left join stg_remit_claims_final cd on cd.claim_id = l.claim_id and cd.is_claim_denied and r.claim_id is null
 left join seed_carc_classes cc on cc.reason_code = split_part(coalesce(r.denial_code, cd.claim_denial_code), '-', 2);
-
--- Visit value: what one patient-day is worth (sum of its lines' values), for the visit-grain rules.
-create or replace table stg_visit_value as
-select l.patient_key, l.dos, min(l.claim_id) as claim_id, any_value(l.patient_ref) as patient_ref,
-       any_value(l.payer_display) as payer_display, any_value(l.payer_key) as payer_key,
-       any_value(l.payer_class) as payer_class,
-       sum(s.line_value)::decimal(12,2) as visit_value, sum(s.paid)::decimal(12,2) as paid,
-       bool_or(s.paid > 0) as any_paid, string_agg(distinct s.value_basis, '; ') as value_basis,
-       min(l.filing_deadline) as filing_deadline, any_value(l.source_file) as source_file,
-       string_agg(l.cpt, ';' order by l.claim_id, l.line_number) as cpts
-from stg_claim_lines l join stg_line_status s using (line_key)
-group by l.patient_key, l.dos;

@@ -3,12 +3,12 @@ locality and audit period (audit_params), and every default the audit relied on 
 from __future__ import annotations
 
 import datetime as dt
-import secrets
+import hashlib
 
 import duckdb
 import pandas as pd
 
-from ..config import PracticeConfig
+from ..config import DEFAULT_FIRM, PracticeConfig, record_config_in_force
 
 _CONFIG_PAYER_COLUMNS = ["name", "payer_id", "payer_class", "unit_method", "timely_filing_days", "requires_auth",
                          "fee_pct_of_medicare", "appeal_days", "follows_medicare_rules"]
@@ -30,13 +30,16 @@ def write_config_tables(con: duckdb.DuckDBPyConnection, cfg: PracticeConfig) -> 
 
 
 def write_audit_params(con: duckdb.DuckDBPyConnection, cfg: PracticeConfig, as_of: dt.date | None) -> dict:
-    """One-row audit_params. The pseudonym salt survives re-runs on the same database so patient_ref
-    stays stable within one audit."""
+    """One-row audit_params. The pseudonym salt is derived from the files loaded (their sha256s), so the
+    same inputs give the same patient_ref whichever road (`audit`, or `ingest` -> `check`) ran them, and
+    it survives re-runs on the same database so patient_ref stays stable within one audit."""
     salt = None
     if con.execute("select count(*) from information_schema.tables where table_name = 'audit_params'").fetchone()[0]:
         salt = con.execute("select salt from audit_params").fetchone()
         salt = salt[0] if salt else None
-    salt = salt or secrets.token_hex(16)
+    if not salt:
+        ids = [r[0] for r in con.execute("select file_id from source_files order by file_id").fetchall()]
+        salt = hashlib.sha256(("rcm-audit pseudonyms|" + "|".join(ids)).encode()).hexdigest()[:32]
 
     # the newest remittance or claim; visit dates only when there is neither (an EMR export can list
     # booked, future appointments: they must not move the as-of date)
@@ -65,12 +68,16 @@ def write_audit_params(con: duckdb.DuckDBPyConnection, cfg: PracticeConfig, as_o
         "select billing_npi from claims group by 1 order by count(*) desc limit 1").fetchone() or [None])[0]
     practice_name = cfg.name or (con.execute(
         "select billing_name from claims group by 1 order by count(*) desc limit 1").fetchone() or [None])[0]
+    auditor = cfg.auditor or {}
     con.execute("create or replace table audit_params as select ?::varchar as practice_name, ?::varchar as practice_npi,"
                 " ?::varchar as locality, ?::date as audit_start, ?::date as audit_end, ?::date as as_of,"
                 " current_date as generated_on, ?::varchar as salt, ?::varchar as as_of_source,"
-                " ?::varchar as locality_source, ?::varchar as config_source",
+                " ?::varchar as locality_source, ?::varchar as config_source, ?::varchar as auditor_name,"
+                " ?::varchar as auditor_firm, ?::varchar as auditor_email, ?::varchar as auditor_phone",
                 [practice_name or "the practice", practice_npi, locality, audit_start, audit_end, as_of, salt,
-                 as_of_source, locality_source, cfg.source])
+                 as_of_source, locality_source, cfg.source, auditor.get("name"), auditor.get("firm") or DEFAULT_FIRM,
+                 auditor.get("email"), auditor.get("phone")])
+    record_config_in_force(con, as_of, locality)
     return {"as_of": as_of, "locality": locality, "audit_start": audit_start, "audit_end": audit_end}
 
 
@@ -81,9 +88,22 @@ def write_assumptions(con: duckdb.DuckDBPyConnection) -> None:
     select 'As-of date' as topic, strftime(as_of, '%Y-%m-%d') || ' (' || as_of_source || ')' as value,
            'HIGH' as confidence, 'CONTRACT §6' as source from audit_params
     union all select 'Medicare locality', locality || ' (' || locality_source || ')', 'MED', 'RULEBOOK §11.3' from audit_params
-    union all select 'Fee schedule', 'CMS CY2025 RVUs x GPCI x CF; MPPR per visit; CO lines x (1 - co_share); '
-                     || 'other payers a configured % of Medicare; dates outside 2025 priced from the practice''s median allowed',
-                     'HIGH', 'RULEBOOK §6, §11' 
+    union all select 'Fee schedule method', 'CMS RVUs x Massachusetts GPCIs x conversion factor of the date of service; '
+                     || 'MPPR per visit; CO lines x (1 - co_share); other payers a configured % of Medicare; '
+                     || 'a code or date with no fee schedule priced from the practice''s median allowed',
+                     'HIGH', 'RULEBOOK §6, §11'
+    union all
+    select 'Fee schedule ' || y,
+           coalesce(string_agg(distinct release, '; ') filter (where not is_proxy), 'no CMS release loaded')
+           || coalesce('; proxy (never used for underpayment findings) for '
+                       || string_agg(distinct cpt, ', ' order by cpt) filter (where is_proxy)
+                       || ': ' || any_value(release) filter (where is_proxy), ''),
+           case when bool_or(is_proxy) then 'LOW' else 'HIGH' end, 'RULEBOOK §11.2-§11.4'
+    from (select year(l.dos) as y, f.cpt, f.release, f.is_proxy
+          from stg_claim_lines l
+          join fee_schedule f on f.cpt = l.cpt and f.modifier = '' and f.locality = (select locality from audit_params)
+                             and l.dos between f.effective_from and f.effective_to)
+    group by y
     union all select 'Setting ' || name, value, confidence, source from settings
     union all
     select 'Payer ' || payer_display,

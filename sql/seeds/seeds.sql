@@ -1,5 +1,6 @@
 -- Typed views over the reference seeds (sql/seeds/*.csv, loaded as text into raw_seed_<name> by
--- pipelines/checks/seeds.py). Every seed row keeps its `source`: where the value comes from.
+-- pipelines/stage/seeds.py). Every seed row keeps its `source`: where the value comes from.
+-- Run right after the seeds are loaded and before validate_seeds(), which checks them against the RULEBOOK.
 
 create or replace view seed_codes as
 select cpt, description, unit_rule,
@@ -9,6 +10,7 @@ select cpt, description, unit_rule,
        try_cast(nullif(valid_until, '') as date) as valid_until, source
 from raw_seed_codes;
 
+-- CMS PFS RVUs, one release per calendar year (2025: RVU25D October; 2026: RVU26C July), RULEBOOK §11.
 create or replace view seed_rvu as
 select year::integer as year, release, cpt, coalesce(modifier, '') as modifier, status,
        work_rvu::decimal(8,3) as work_rvu, nf_pe_rvu::decimal(8,3) as nf_pe_rvu, mp_rvu::decimal(8,3) as mp_rvu,
@@ -30,13 +32,24 @@ select year::integer as year, bucket, threshold::decimal(12,2) as threshold,
        tmr_amount::decimal(12,2) as tmr_amount, confidence, source
 from raw_seed_kx_thresholds;
 
+create or replace view seed_part_b_deductible as
+select year::integer as year, amount::decimal(12,2) as amount, confidence, source
+from raw_seed_part_b_deductible;
+
 create or replace view seed_carc_classes as
 select reason_code, description, class, typical_cause, source from raw_seed_carc_classes;
 
+-- Bundled NCCI procedure-to-procedure pairs (RULEBOOK §5), used unless a CMS PTP file is imported.
 create or replace view seed_ncci_pairs as
 select column1, column2, try_cast(modifier_indicator as integer) as modifier_indicator, confidence,
        direction_known::boolean as direction_known, active_by_default::boolean as active_by_default, source
 from raw_seed_ncci_pairs;
+
+-- Bundled practitioner MUEs (RULEBOOK §5; only the MAI-3 values of the 2026 Q2 table were found).
+create or replace view seed_mue as
+select cpt, mue_value::integer as mue_value, mai::integer as mai, effective_from::date as effective_from,
+       try_cast(nullif(effective_to, '') as date) as effective_to, release, confidence, source
+from raw_seed_mue;
 
 create or replace view seed_locality_zip3 as
 select zip3, locality, confidence, source from raw_seed_locality_zip3;
@@ -48,6 +61,3 @@ select s.name, coalesce(c.value, s.value) as value, s.confidence,
 from raw_seed_settings s left join config_settings c using (name);
 
 create or replace macro setting_num(n) as (select value::double from settings where name = n);
-
-create or replace view rule_catalog as
-select rule_id, title, category, severity, citation, source from raw_seed_rule_catalog;

@@ -1,0 +1,160 @@
+"""The staging models: one SQL file per table or view (sql/staging: clean entities; sql/intermediate:
+calculations over them), each created by its own file and written by no other — as dbt models are.
+
+The order is not in the file names: a model runs after every model whose name appears in its SQL
+(comments and string literals aside), so a new model needs no number and an order cannot matter silently.
+A cycle, a file that creates an object other than the one it is named after, or a file that writes to a
+table (insert / update / delete) is refused when the models are loaded.
+
+Each file declares the invariants of its object in its header, as dbt's schema tests do:
+    -- @unique: col[, col...]              no two rows share the key (nulls included)
+    -- @not_null: col[, col...]            none of the columns is null
+    -- @references: col -> table.col       every non-null value exists in the other table
+    -- @accepted: col in ('a', 'b')        every non-null value is one of the list
+They are asserted after staging (`assert_invariants`); a violation is a bug, so the audit stops with
+every violated invariant named.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import duckdb
+
+from ..errors import AuditError
+from ..resources import sql_dir
+
+LAYERS = ("staging", "intermediate")
+
+_CREATE = re.compile(r"^\s*create\s+or\s+replace\s+(?:temp\s+)?(table|view)\s+(\w+)", re.I | re.M)
+_WRITE = re.compile(r"^\s*(insert\s+into|update|delete\s+from)\s+(\w+)", re.I | re.M)
+_COMMENT = re.compile(r"--[^\n]*")
+_STRING = re.compile(r"'(?:[^']|'')*'")
+_WORD = re.compile(r"\b[a-z_][a-z0-9_]*\b")
+_INVARIANT = re.compile(r"^--\s*@(unique|not_null|references|accepted):\s*(.+?)\s*$", re.M)
+
+
+class ModelError(AuditError):
+    """The staging SQL itself is malformed (a developer's error, reported before any data is touched)."""
+
+
+class InvariantError(AuditError):
+    """Staged data breaks a declared invariant: a bug, the audit must not go on."""
+
+
+@dataclass
+class Model:
+    name: str
+    layer: str
+    path: Path
+    sql: str
+    kind: str                                       # table | view
+    depends: set[str] = field(default_factory=set)
+    invariants: list[tuple[str, str]] = field(default_factory=list)   # (kind, spec)
+
+
+def _code_words(sql: str) -> set[str]:
+    return set(_WORD.findall(_STRING.sub("''", _COMMENT.sub("", sql)).lower()))
+
+
+@lru_cache(maxsize=1)
+def load_models() -> tuple[Model, ...]:
+    """Every model file, in the order they must run."""
+    models: dict[str, Model] = {}
+    for layer in LAYERS:
+        for path in sorted((sql_dir() / layer).glob("*.sql")):
+            sql = path.read_text(encoding="utf-8")
+            created = _CREATE.findall(_COMMENT.sub("", sql))
+            if len(created) != 1 or created[0][1].lower() != path.stem:
+                raise ModelError(f"{layer}/{path.name} must create exactly one table or view named "
+                                 f"{path.stem} (it creates {[c[1] for c in created]})")
+            writes = _WRITE.findall(_COMMENT.sub("", sql))
+            if writes:
+                raise ModelError(f"{layer}/{path.name} writes to {writes[0][1]}: a model only creates its own object")
+            if path.stem in models:
+                raise ModelError(f"{path.stem} is defined twice ({models[path.stem].path} and {path})")
+            models[path.stem] = Model(path.stem, layer, path, sql, created[0][0].lower(),
+                                      invariants=_INVARIANT.findall(sql))
+    names = set(models)
+    for m in models.values():
+        m.depends = (_code_words(m.sql) & names) - {m.name}
+    return tuple(_ordered(models))
+
+
+def _ordered(models: dict[str, Model]) -> list[Model]:
+    """Topological order; among models ready at the same time, staging before intermediate, then by name."""
+    done: list[Model] = []
+    placed: set[str] = set()
+    pending = dict(models)
+    while pending:
+        ready = sorted((m for m in pending.values() if m.depends <= placed),
+                       key=lambda m: (LAYERS.index(m.layer), m.name))
+        if not ready:
+            cycle = ", ".join(sorted(f"{m.name} <- {sorted(m.depends - placed)}" for m in pending.values()))
+            raise ModelError(f"staging models depend on each other in a cycle: {cycle}")
+        m = ready[0]
+        done.append(m)
+        placed.add(m.name)
+        del pending[m.name]
+    return done
+
+
+def run_models(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Create every staging model in dependency order; returns their names in that order."""
+    order = load_models()
+    for m in order:
+        con.execute(m.sql)
+    return [m.name for m in order]
+
+
+def _cols(spec: str) -> list[str]:
+    return [c.strip() for c in spec.split(",") if c.strip()]
+
+
+def _violations(con: duckdb.DuckDBPyConnection, m: Model, kind: str, spec: str) -> tuple[int, str]:
+    """(number of offending rows, description) of one declared invariant."""
+    t = m.name
+    if kind == "unique":
+        cols = ", ".join(_cols(spec))
+        sql = f"select count(*) from (select {cols} from {t} group by all having count(*) > 1)"
+        what = f"{t}: ({cols}) is not unique"
+    elif kind == "not_null":
+        cond = " or ".join(f"{c} is null" for c in _cols(spec))
+        sql = f"select count(*) from {t} where {cond}"
+        what = f"{t}: null in {', '.join(_cols(spec))}"
+    elif kind == "references":
+        m2 = re.fullmatch(r"(\w+)\s*->\s*(\w+)\.(\w+)", spec)
+        if not m2:
+            raise ModelError(f"{m.path.name}: cannot read '@references: {spec}' (col -> table.col)")
+        col, other, other_col = m2.groups()
+        sql = f"""select count(*) from {t} x where x.{col} is not null
+                  and not exists (select 1 from {other} o where o.{other_col} = x.{col})"""
+        what = f"{t}.{col} has values missing from {other}.{other_col}"
+    elif kind == "accepted":
+        m2 = re.fullmatch(r"(\w+)\s+in\s+(\(.*\))", spec)
+        if not m2:
+            raise ModelError(f"{m.path.name}: cannot read '@accepted: {spec}' (col in ('a', 'b'))")
+        col, values = m2.groups()
+        sql = f"select count(*) from {t} where {col} is not null and {col} not in {values}"
+        what = f"{t}.{col} has a value outside {values}"
+    else:  # pragma: no cover - the regex admits only the four kinds
+        raise ModelError(f"unknown invariant {kind}")
+    return con.execute(sql).fetchone()[0], what
+
+
+def assert_invariants(con: duckdb.DuckDBPyConnection) -> int:
+    """Check every declared invariant of every model; raises InvariantError naming each violation.
+    Returns the number of invariants checked."""
+    problems, n = [], 0
+    for m in load_models():
+        for kind, spec in m.invariants:
+            bad, what = _violations(con, m, kind, spec)
+            n += 1
+            if bad:
+                problems.append(f"{what} ({bad} row(s))")
+    if problems:
+        raise InvariantError("staged data breaks its declared invariants (a bug; please report it): "
+                             + "; ".join(problems))
+    return n

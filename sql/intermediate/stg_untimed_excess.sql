@@ -1,0 +1,18 @@
+-- stg_untimed_excess: claim lines carrying units of an untimed per-session code (seed_codes: once_per_day
+-- and not timed; RULEBOOK §1.4) beyond the one unit a day allows. Units of the code that day are counted in
+-- line order; the first unit is due, the rest is excess.
+-- @unique: line_key
+
+create or replace table stg_untimed_excess as
+with untimed_lines as (
+    select l.*,
+           coalesce(sum(l.units) over (partition by l.visit_key, l.cpt order by l.claim_id, l.line_number
+                                       rows between unbounded preceding and 1 preceding), 0) as units_before,
+           sum(l.units) over (partition by l.visit_key, l.cpt) as units_day
+    from stg_claim_lines l
+    where l.once_per_day and not l.is_timed and l.dos is not null
+)
+select *, greatest(0, least(units, 1 - units_before))::integer as units_expected,
+       units - greatest(0, least(units, 1 - units_before)) as excess_units
+from untimed_lines
+where units_day > 1 and units - greatest(0, least(units, 1 - units_before)) > 0;
