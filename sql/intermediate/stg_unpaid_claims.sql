@@ -20,7 +20,7 @@ with unanswered as (
 ),
 claim_value as (
     select claim_id, sum(line_value) as claim_value, count(*) as lines,
-           string_agg(distinct value_basis, '; ') as value_basis
+           string_agg(distinct value_basis, '; ' order by value_basis) as value_basis
     from stg_line_status group by claim_id
 )
 select u.*, u.first_submission_date <= u.filing_deadline as filed_timely,

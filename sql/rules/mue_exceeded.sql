@@ -45,11 +45,11 @@ select 'MUE_EXCEEDED' as rule_id, null as category, null as severity,
        cpt, modifiers, units::double as units_billed, units_expected::double as units_expected,
        case when denial_note is not null or is_units_overbilled then 0 else excess_value end::decimal(12,2) as amount_usd,
        disposition as amount_kind, line_filing_deadline as fix_by,
-       cpt || ' carries ' || printf('%g', units_day) || ' unit(s) for this patient on ' || strftime(dos, '%Y-%m-%d')
+       cpt || ' carries ' || printf('%g', units_day::double) || ' unit(s) for this patient on ' || strftime(dos, '%Y-%m-%d')
            || case when mai = 1 then ' (' || printf('%g', units) || ' on this line)' else '' end
            || ', above the Medicare MUE of ' || mue_value || ' per '
            || case when mai = 1 then 'claim line' else 'day' end || ' (MAI ' || mai || ', ' || mue_release || '); the '
-           || printf('%g', excess_units) || ' unit(s) above it on this line are denied as CO-151/N362; '
+           || printf('%g', excess_units::double) || ' unit(s) above it on this line are denied as CO-151/N362; '
            || case when denial_note is not null then 'reported at $0 because ' || denial_note
                    when is_units_overbilled then 'reported at $0 because the documented minutes do not support these units either, so their dollars are on the code''s UNITS_OVERBILLED finding'
                    else 'they are worth ' || printf('$%.2f', excess_value) || ' (' || value_basis || ')' end
