@@ -203,12 +203,13 @@ def audit(input_dir: Path = typer.Argument(..., help="The folder the practice se
 @answers_errors
 def sample(out_dir: Path = typer.Argument(..., help="Folder to write the synthetic practice into."),
            patients: int = typer.Option(150, "--patients", min=1, help="Number of patients."),
-           months: int = typer.Option(12, "--months", min=1, max=12, help="Months of 2025 to cover."),
+           months: int = typer.Option(12, "--months", min=1, max=21,
+                                      help="Months of service, ending September 2026 (the as-of date is mid-November 2026)."),
            seed: int = typer.Option(2025, "--seed", help="Random seed (same seed, same bytes).")) -> None:
     """Write a synthetic Massachusetts OT practice with planted problems and its ground truth."""
     from .sample import generate
     summary = generate(out_dir, patients=patients, months=months, seed=seed)
-    console.print(f"wrote {out_dir}: " + ", ".join(f"{k} {v}" for k, v in summary.items() if not isinstance(v, dict)))
+    console.print(f"wrote {out_dir}: " + ", ".join(f"{k} {v}" for k, v in summary.items() if not isinstance(v, (dict, list))))
 
 
 @app.command()

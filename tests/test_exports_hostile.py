@@ -287,7 +287,7 @@ def test_seeded_random_corruption_of_the_whole_sample_visits(con, tmp_path):
     (tmp_path / "visits.csv").write_bytes(bytes(data))
     results = check_reconciles(con, tmp_path / "visits.csv", "visits.csv", bytes(data))
     [r] = results
-    assert r.status == "partial" and r.lines_loaded > 3500 and r.lines_rejected > 100
+    assert r.status == "partial" and r.lines_loaded > 3500 and r.lines_rejected > 80
     assert "7W00R00DE00" not in messages(results)           # a sample member id
 
 

@@ -44,13 +44,13 @@ def test_inspect_sample_data(tmp_path, monkeypatch):
     assert "configuration: " in out and "practice.toml" in out
     assert "visits.csv: visits (recognised), header at row 1, comma-separated" in out
     assert "'Date of Service' -> dos" in out and "'Mod 1' -> modifier_1" in out
-    assert "rows: 4318 would load, 0 rejected, 0 skipped" in out
-    assert "plans_of_care.csv: plans_of_care (recognised)" in out and "rows: 200 would load" in out
+    assert "rows: 5542 would load, 0 rejected, 0 skipped" in out
+    assert "plans_of_care.csv: plans_of_care (recognised)" in out and "rows: 226 would load" in out
     assert "authorizations.xlsx [sheet Auths]: authorizations (recognised)" in out
     assert "authorizations.xlsx [sheet Notes]: not read (skipped)" in out
     assert "expected_findings.csv: skipped — rcm-audit findings file" in out
     x12 = [line for line in out.splitlines() if re.match(r"^83[57]/", line)]
-    assert len(x12) == 378
+    assert len(x12) == 403
     assert all(re.search(r": (837P|835), \d+ claims and \d+ lines would load$", line) for line in x12)
     assert re.search(r"^\d+ file\(s\)/sheet\(s\) would be read, 4 not; nothing was written", out, re.M)
 
