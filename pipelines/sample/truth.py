@@ -239,6 +239,8 @@ def _units(st: State) -> list[tuple]:
             if ls:
                 ov = {s.line_no: (exp_units if i == 0 else 0) for i, s in enumerate(ls)}
                 amount = abs(st.price(v, ov) - st.price(v))
+                if rule == "over" and all(s.denied for s in ls):
+                    amount = D0            # denied: nothing was paid to refund (DESIGN §5 Overlaps)
             else:
                 amount = abs(st.price(v, {}, [(c, exp_units)]) - st.price(v))
             out.append(_f("UNITS_UNDERBILLED" if rule == "under" else "UNITS_OVERBILLED", v.claim_id, v.dos, c, amount))
@@ -261,7 +263,7 @@ def _untimed(st: State) -> list[tuple]:
             expected = max(0, min(s.units, 1 - ub))
             before[s.cpt] = ub + s.units
             if s.units - expected > 0:
-                amount = abs(st.price(v) - st.price(v, {s.line_no: expected}))
+                amount = D0 if s.denied else abs(st.price(v) - st.price(v, {s.line_no: expected}))
                 out.append(_f("UNTIMED_MULTIPLE_UNITS", s.claim_id, s.dos, s.cpt, amount))
     return out
 
@@ -272,7 +274,7 @@ def _minutes(st: State) -> list[tuple]:
         if info(s.cpt).is_timed:
             n, m, _ = st.documented(s.dos, s.cpt)
             if not m or m <= 0:
-                out.append(_f("MINUTES_MISSING", s.claim_id, s.dos, s.cpt, s.value))
+                out.append(_f("MINUTES_MISSING", s.claim_id, s.dos, s.cpt, D0 if s.denied else s.value))
     return out
 
 
@@ -350,7 +352,7 @@ def _co(st: State) -> list[tuple]:
                 missing, without = co_units - co_billed, units - co_billed
                 x = s.exp0 * CO_SHARE * missing
                 amount = r2(x) if without == 1 else dround(float(x) / without)
-                out.append(_f("CO_MODIFIER_MISSING", s.claim_id, s.dos, s.cpt, amount))
+                out.append(_f("CO_MODIFIER_MISSING", s.claim_id, s.dos, s.cpt, D0 if s.denied else amount))
             if "CO" in s.mods and co_units == 0 and n_rows > 0:     # role documented: export has Role / OTA Minutes
                 out.append(_f("CO_MODIFIER_UNNEEDED", s.claim_id, s.dos, s.cpt, r2(s.exp0 * CO_SHARE)))
     return out
