@@ -99,3 +99,26 @@ def test_the_fee_schedule_of_2026_is_queryable_after_an_audit_of_the_sample(samp
     con = connect(out / "audit" / "audit.duckdb")
     assert str(con.execute("""select allowed from fee_schedule where cpt = '97530' and locality = '01'
                               and date '2026-01-15' between effective_from and effective_to""").fetchone()[0]) == "39.32"
+
+
+def test_a_2026_underpayment_of_the_sample_is_judged_against_the_2026_fee_schedule(sample_roads):
+    """A Medicare 97530 x2 line of 2026 (no other code that day) is expected at the 2026 full unit plus one MPPR
+    unit of locality 01: $39.32 + $27.41 = $66.73, and paid below it."""
+    out, _ = sample_roads
+    con = connect(out / "audit" / "audit.duckdb")
+    full, reduced = con.execute("""select allowed, reduced_allowed from fee_schedule where cpt = '97530'
+                                   and locality = '01' and date '2026-06-01' between effective_from and effective_to""").fetchone()
+    assert (str(full), str(reduced)) == ("39.32", "27.41")
+    rows = con.execute("""
+        select f.claim_id, f.detail from findings f
+        join stg_claim_lines l on l.claim_id = f.claim_id and l.dos = f.dos and l.cpt = f.cpt
+        where f.rule_id = 'UNDERPAYMENT' and f.payer_class = 'medicare' and year(f.dos) = 2026 and f.cpt = '97530'
+          and f.units_billed = 2 and not l.has_co           -- (a CO line is expected at 88%: $58.72)
+          -- 97530 holds the visit's full-price unit: no code of the day has higher practice-expense dollars
+          and not exists (select 1 from stg_claim_lines o join fee_schedule p on p.cpt = o.cpt and p.locality = '01'
+                                and o.dos between p.effective_from and p.effective_to
+                          where o.visit_key = l.visit_key and p.pe_dollars > (select pe_dollars from fee_schedule
+                                where cpt = '97530' and locality = '01' and l.dos between effective_from and effective_to))
+        """).fetchall()
+    assert rows, "the sample plants 2026 Medicare underpayments of 97530"
+    assert all("below the expected $66.73 (Medicare fee schedule 2026, locality 01" in d for _, d in rows)

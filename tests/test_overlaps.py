@@ -53,3 +53,14 @@ def test_co_missing_on_a_denied_line_has_nothing_to_recoup():
     p.visit("2025-03-04", "97530", minutes=30, role="OTA")
     row = finding(p.run(as_of=AS_OF), "CO_MODIFIER_MISSING")
     assert float(row.amount_usd) == 0.0 and "nothing was paid to recoup" in row.detail
+
+
+def test_a_claim_submitted_before_its_service_is_not_judged_recoverable():
+    """Files that do not belong together: a claim 'submitted' years before its date of service. No filing-limit
+    finding may rest on that date (it once read: submitted nine years before, 'so it can still be recovered')."""
+    p = MiniPractice()
+    p.claim("C1", "2025-03-04", [("97530", "GO", 1)], submitted="2016-03-10")
+    p.claim("C2", "2025-03-04", [("97530", "GO", 1)], submitted="2025-03-10", member_id="OTHER2")
+    p.paid_control_claim()
+    f = p.run(as_of="2026-05-31", rules=["TIMELY_FILING_RISK", "CLAIM_UNPAID"])
+    assert list(f.claim_id) == ["C2"]                  # the plausible claim, past its deadline: TIMELY_FILING_RISK
