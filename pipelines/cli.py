@@ -81,7 +81,7 @@ def _print_file(r) -> None:
 
 def _print_rates(rates) -> None:
     for label, rate, num, den in rates:
-        console.print(f"  {label}: {num}/{den}" + (f" ({rate:.1%})" if den else ""))
+        console.print(f"  {label}: {num}/{den}" + (f" ({rate:.1%})" if den else " (nothing to match)"))
 
 
 def _open_db(db: Path):

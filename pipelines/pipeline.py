@@ -151,7 +151,7 @@ def run_audit(input_dir: Path, out_dir: Path, config: Path | None = None, as_of:
     rates = match_rates(con)
     timings["stage"] = time.perf_counter() - t
     for label, rate, num, den in rates:
-        console.print(f"  {label}: {num}/{den}" + (f" ({rate:.1%})" if den else ""))
+        console.print(f"  {label}: {num}/{den}" + (f" ({rate:.1%})" if den else " (nothing to match)"))
 
     t = time.perf_counter()
     check(con)
