@@ -21,11 +21,13 @@ from rich.markup import escape
 
 from . import __version__
 from .errors import AuditError, InputError
+from .reference.cli import reference_app
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Revenue-cycle audit of an occupational therapy practice's 837P, 835 and EMR exports.")
 console = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
+app.add_typer(reference_app, name="reference")
 
 REFERENCE_OPTION = typer.Option(None, "--reference", help="The CMS reference store (default: RCM_AUDIT_REFERENCE, "
                                                           "else ~/.local/share/rcm-audit/reference).")
@@ -79,7 +81,7 @@ def _print_file(r) -> None:
 
 def _print_rates(rates) -> None:
     for label, rate, num, den in rates:
-        console.print(f"  {label}: {num}/{den}" + (f" ({rate:.1%})" if den else ""))
+        console.print(f"  {label}: {num}/{den}" + (f" ({rate:.1%})" if den else " (nothing to match)"))
 
 
 def _open_db(db: Path):
@@ -209,12 +211,13 @@ def audit(input_dir: Path = typer.Argument(..., help="The folder the practice se
 @answers_errors
 def sample(out_dir: Path = typer.Argument(..., help="Folder to write the synthetic practice into."),
            patients: int = typer.Option(150, "--patients", min=1, help="Number of patients."),
-           months: int = typer.Option(12, "--months", min=1, max=12, help="Months of 2025 to cover."),
+           months: int = typer.Option(12, "--months", min=1, max=21,
+                                      help="Months of service, ending September 2026 (the as-of date is mid-November 2026)."),
            seed: int = typer.Option(2025, "--seed", help="Random seed (same seed, same bytes).")) -> None:
     """Write a synthetic Massachusetts OT practice with planted problems and its ground truth."""
     from .sample import generate
     summary = generate(out_dir, patients=patients, months=months, seed=seed)
-    console.print(f"wrote {out_dir}: " + ", ".join(f"{k} {v}" for k, v in summary.items() if not isinstance(v, dict)))
+    console.print(f"wrote {out_dir}: " + ", ".join(f"{k} {v}" for k, v in summary.items() if not isinstance(v, (dict, list))))
 
 
 @app.command()
@@ -225,6 +228,27 @@ def rules() -> None:
     for r in load_rules():
         console.print(f"[bold]{r.rule_id}[/] ({r.category}, {r.severity}, per {r.grain.replace('_', '-')}): "
                       f"{escape(r.title)}\n    {escape(r.citation)} — {escape(r.provenance)}", markup=True, highlight=False)
+
+
+@app.command("inspect")
+@answers_errors
+def inspect_command(input_dir: Path = typer.Argument(..., help="The folder the practice sent (read recursively)."),
+                    config: Optional[Path] = typer.Option(None, "--config",
+                                                          help="practice.toml (default: the one in INPUT_DIR).")
+                    ) -> None:
+    """What each file and sheet would be read as, column by column, the rows that would load or be
+    rejected, and a practice.toml mapping for what is not recognised. Writes nothing; run it first."""
+    from .config import describe
+    from .inspect import inspect_folder, render
+    from .pipeline import resolve_config
+    if not input_dir.is_dir():
+        raise InputError("input folder not found", str(input_dir))
+    cfg = resolve_config(config, [input_dir])
+    mappings = cfg.export_mappings
+    if cfg.source:
+        console.print(f"configuration: {describe(cfg)}" + (f" ({len(mappings)} export mapping(s))" if mappings else ""),
+                      markup=False)
+    console.print(render(inspect_folder(input_dir, mappings)), markup=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from .errors import InputError
+from .ingest.mapping import parse_mappings
 
 UNIT_METHODS = {"total_time", "per_code"}
 PAYER_CLASSES = {"medicare", "medicare_advantage", "masshealth", "masshealth_managed", "commercial", "other"}
@@ -50,6 +51,7 @@ class PracticeConfig:
     text: str | None = None              # the TOML as read (stored in audit_config)
     sha256: str | None = None
     reference_dir: Path | None = None    # the CMS reference store (not from the file: --reference / env)
+    export_mappings: list = field(default_factory=list)      # [[exports]]: the analyst's hand mappings
 
 
 def _date(value, where: str) -> dt.date | None:
@@ -104,6 +106,7 @@ def parse_config(text: str, source: str) -> PracticeConfig:
         text=text,
         sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
     )
+    cfg.export_mappings = parse_mappings(data, source)
     auditor = data.get("auditor", {})
     if not isinstance(auditor, dict):
         raise InputError("[auditor] must be a table (name, firm, email, phone)", source)

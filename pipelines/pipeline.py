@@ -30,7 +30,7 @@ from .stage import match_rates, stage
 from .warehouse import connect
 
 INGEST_LOG_COLUMNS = ["source_file", "kind", "status", "claims_loaded", "lines_loaded", "claims_rejected",
-                      "lines_rejected", "message"]
+                      "lines_rejected", "lines_skipped", "message"]
 
 
 def resolve_config(explicit: Path | None, inputs: Iterable[Path]) -> PracticeConfig:
@@ -69,7 +69,7 @@ def ingest_files(con: duckdb.DuckDBPyConnection, paths: list[Path], cfg: Practic
     if missing:
         raise InputError(f"not found: {', '.join(missing)}")
     store_config(con, cfg, stored_by)
-    results = ingest_paths(con, paths, on_file=on_file)
+    results = ingest_paths(con, paths, on_file=on_file, mappings=cfg.export_mappings)
     _note_config_files(con, [Path(p) for p in paths], cfg)
     return results
 
@@ -96,21 +96,24 @@ def write_ingest_log(con: duckdb.DuckDBPyConnection, path: Path) -> None:
 
 def ingest_summary(con: duckdb.DuckDBPyConnection) -> str:
     """One line that reconciles what was read: seen = loaded + rejected, for claims and for lines/rows."""
-    f, cs, cl, cr, ls, ll, lr, rej = con.execute("""
+    f, cs, cl, cr, ls, ll, lr, sk, rej = con.execute("""
         select count(distinct source_file), coalesce(sum(claims_loaded + claims_rejected), 0), coalesce(sum(claims_loaded), 0),
-               coalesce(sum(claims_rejected), 0), coalesce(sum(lines_loaded + lines_rejected), 0),
-               coalesce(sum(lines_loaded), 0), coalesce(sum(lines_rejected), 0),
+               coalesce(sum(claims_rejected), 0),
+               coalesce(sum(lines_loaded + lines_rejected + coalesce(lines_skipped, 0)), 0),
+               coalesce(sum(lines_loaded), 0), coalesce(sum(lines_rejected), 0), coalesce(sum(lines_skipped), 0),
                count(distinct source_file) filter (where status = 'rejected')
         from ingest_log""").fetchone()
+    skipped = f" + skipped {sk} (totals, repeated headers, notes)" if sk else ""
     return (f"{f} files ({rej} rejected); claims seen {cs} = loaded {cl} + rejected {cr}; "
-            f"lines/rows seen {ls} = loaded {ll} + rejected {lr}")
+            f"lines/rows seen {ls} = loaded {ll} + rejected {lr}{skipped}")
 
 
 def write_outputs(con: duckdb.DuckDBPyConnection, out_dir: Path, show_phi: bool = False) -> dict:
-    """findings.csv, worklist.xlsx and audit-report.pdf of a checked database."""
-    from .report import render_pdf, write_worklist   # the report stack (WeasyPrint) only when rendering
+    """findings.csv, assumptions.csv, worklist.xlsx and audit-report.pdf of a checked database."""
+    from .report import render_pdf, write_assumptions_csv, write_worklist   # the report stack only when rendering
 
     n = write_findings_csv(con, out_dir / "findings.csv")
+    write_assumptions_csv(con, out_dir / "assumptions.csv")
     write_worklist(con, out_dir / "worklist.xlsx", show_phi=show_phi)
     info = render_pdf(con, out_dir / "audit-report.pdf", show_phi=show_phi)
     return {"findings": n, "pdf": info}
@@ -148,7 +151,7 @@ def run_audit(input_dir: Path, out_dir: Path, config: Path | None = None, as_of:
     rates = match_rates(con)
     timings["stage"] = time.perf_counter() - t
     for label, rate, num, den in rates:
-        console.print(f"  {label}: {num}/{den}" + (f" ({rate:.1%})" if den else ""))
+        console.print(f"  {label}: {num}/{den}" + (f" ({rate:.1%})" if den else " (nothing to match)"))
 
     t = time.perf_counter()
     check(con)

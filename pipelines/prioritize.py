@@ -211,15 +211,17 @@ def prioritize(con: duckdb.DuckDBPyConnection) -> None:
     con.register("_rpt_recs_df", out)
     con.execute("""
         create or replace table recommendations as
-        select rank::integer as rank, track, track_rank::integer as track_rank, rule_id, payer,
-               payer_scope, group_payer, title, category, severity,
+        select rank::integer as rank, track::varchar as track, track_rank::integer as track_rank,
+               rule_id::varchar as rule_id, payer::varchar as payer, payer_scope::varchar as payer_scope,
+               group_payer::varchar as group_payer, title::varchar as title, category::varchar as category,
+               severity::varchar as severity,
                n_findings::integer as n_findings, n_claims::integer as n_claims,
                n_patients::integer as n_patients,
                recoverable_usd::decimal(14,2) as recoverable_usd, at_risk_usd::decimal(14,2) as at_risk_usd,
                lost_usd::decimal(14,2) as lost_usd, overbilled_usd::decimal(14,2) as overbilled_usd,
                total_usd::decimal(14,2) as total_usd, annual_run_rate_usd::decimal(14,2) as annual_run_rate_usd,
-               first_fix_by::date as first_fix_by, payers, n_payers::integer as n_payers,
-               providers, n_providers::integer as n_providers, score::double as score
+               first_fix_by::date as first_fix_by, payers::varchar as payers, n_payers::integer as n_payers,
+               providers::varchar as providers, n_providers::integer as n_providers, score::double as score
         from _rpt_recs_df order by rank
     """)
     con.unregister("_rpt_recs_df")

@@ -21,6 +21,8 @@ create table if not exists ingest_log (
     claims_rejected integer default 0,
     lines_rejected  integer default 0,
     message         varchar,
+    lines_skipped   integer default 0,    -- export rows that are not data (totals, page headers, notes, void rows):
+                                          -- rows read = lines_loaded + lines_rejected + lines_skipped
     file_id         varchar
 );
 

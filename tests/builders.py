@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -57,6 +58,7 @@ class MiniPractice:
     plans: list = field(default_factory=list)
     auths: list = field(default_factory=list)
     payer_config: list = field(default_factory=list)
+    reference_dir: Path | None = None      # a CMS reference store (`rcm-audit reference import`); None: the default
     _pos: int = 0
 
     def _next(self) -> int:
@@ -183,7 +185,7 @@ class MiniPractice:
     def run(self, as_of=None, rules: list[str] | None = None) -> pd.DataFrame:
         """Stage, run the rules (all, or `rules`) and return the findings as a DataFrame."""
         self.con = self.connect()
-        cfg = PracticeConfig(locality=self.locality, payers=self.payer_config)
+        cfg = PracticeConfig(locality=self.locality, payers=self.payer_config, reference_dir=self.reference_dir)
         stage(self.con, cfg, d(as_of))
         run_rules(self.con, rules)
         return self.con.execute("select * from findings order by rule_id, claim_id, dos, cpt").df()

@@ -45,14 +45,17 @@ def _count(con, sql: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def con():
+def corpus_db():
+    """One in-memory audit database shared by the corpus files of this module (each file keeps its own
+    source_file, so the counts stay per file)."""
     c = connect(":memory:")
     yield c
     c.close()
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=[Path(e["dest"]).name[-60:] for e in ENTRIES])
-def test_corpus_file(con, entry):
+def test_corpus_file(corpus_db, entry):
+    con = corpus_db
     path = CORPUS / entry["dest"]
     stats = entry["stats"]
     source = entry["dest"]

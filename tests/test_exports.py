@@ -9,26 +9,24 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from pipelines import warehouse
 from pipelines.ingest import aliases
-from pipelines.ingest.exports import _date, is_export, read_export
+from pipelines.ingest.export_grid import cell_text
+from pipelines.ingest.export_values import date as parse_date
+from pipelines.ingest.exports import is_export, read_export
 
 FIXTURES = Path(__file__).parent / "fixtures" / "exports"
 DOCS = Path(__file__).parent.parent / "docs" / "input_layouts.md"
-
-
-@pytest.fixture
-def con():
-    """An in-memory audit database with the raw schema."""
-    c = warehouse.connect(":memory:")
-    yield c
-    c.close()
 
 
 def write(tmp_path: Path, name: str, text: str | bytes, encoding: str = "utf-8") -> Path:
     p = tmp_path / name
     p.write_bytes(text if isinstance(text, bytes) else text.encode(encoding))
     return p
+
+
+def _date(value, field: str):
+    """A cell (as a spreadsheet would hold it) read as a date."""
+    return parse_date(cell_text(value), field)
 
 
 def rows(con, sql: str) -> list[tuple]:
@@ -252,7 +250,7 @@ def test_bad_optional_value_loads_row_with_warning(con, tmp_path):
     [r] = read_export(con, write(tmp_path, "v.csv", text), "v.csv")
     assert (r.status, r.lines_loaded, r.lines_rejected) == ("loaded", 1, 0)
     assert [(i.place, i.severity, i.reason) for i in r.issues] == [
-        ("row 2", "warning", "minutes 'lots' is not a number; loaded as empty")]
+        ("row 2", "warning", "minutes (text, not shown) is not a number; loaded as empty")]
     assert rows(con, "select minutes, provider_role, note_type from visits") == [(None, "OTA", "progress")]
 
 
@@ -331,7 +329,8 @@ def test_missing_required_column(con, tmp_path):
     text = "Patient ID,Units,Minutes\nP1,1,15\n"
     [r] = read_export(con, write(tmp_path, "v.csv", text), "v.csv")
     assert (r.kind, r.status) == ("visits", "rejected")
-    assert r.message == "missing required column(s) dos, cpt; found: Patient ID, Units, Minutes"
+    assert r.message.startswith("missing required column(s) dos, cpt; found: Patient ID, Units, Minutes; ")
+    assert "practice.toml" in r.message
     assert r.lines_loaded == 0
     assert rows(con, "select count(*) from visits") == [(0,)]
 
@@ -361,7 +360,7 @@ def test_bad_rows_listed_others_load(con, tmp_path):
         ("row 4", "patient_id is empty"),
         ("row 5", "cpt is empty"),
         ("row 6", "units 'abc' is not a number"),
-        ("row 9", "cpt 'Ther Ex' is not a CPT/HCPCS code"),
+        ("row 9", "cpt (text, not shown) is not a CPT/HCPCS code"),
     ]
     assert rows(con, "select row_number, patient_id, minutes from visits order by 1") == [
         (2, "P1", 30.0), (8, "P2", None)]
@@ -371,7 +370,7 @@ def test_all_rows_bad_is_rejected(con, tmp_path):
     text = "Patient ID,DOS,CPT,Units\nP1,never,97110,1\n"
     [r] = read_export(con, write(tmp_path, "v.csv", text), "v.csv")
     assert (r.status, r.lines_loaded, r.lines_rejected) == ("rejected", 0, 1)
-    assert r.message == "row 2: dos 'never' is not a date"
+    assert r.message == "row 2: dos (text, not shown) is not a date"
 
 
 def test_header_only(con, tmp_path):
@@ -478,7 +477,7 @@ def test_xlsx_sheet_missing_required_column_and_workbook_with_nothing(con, tmp_p
     wb.save(tmp_path / "bad.xlsx")
     [r] = read_export(con, tmp_path / "bad.xlsx", "bad.xlsx")
     assert (r.kind, r.status) == ("visits", "rejected")
-    assert r.message == "sheet Visits: missing required column(s) cpt; found: MRN, DOS, Units"
+    assert r.message.startswith("sheet Visits: missing required column(s) cpt; found: MRN, DOS, Units; ")
 
     wb = openpyxl.Workbook()
     wb.active.title = "Cover"

@@ -12,7 +12,8 @@ from pipelines.warehouse import connect
 
 
 @pytest.fixture
-def con():
+def seeded():
+    """An audit database with the reference seeds loaded and typed (no data, default configuration)."""
     c = connect(":memory:")
     load_seeds(c)
     write_config_tables(c, PracticeConfig())
@@ -20,9 +21,9 @@ def con():
     return c
 
 
-def test_shipped_seeds_pass_the_rulebook_assertions(con):
-    validate_seeds(con)          # raises on any failure
-    assert con.execute("select threshold from seed_kx_thresholds where year = 2025 and bucket = 'OT'").fetchone()[0] == 2410
+def test_shipped_seeds_pass_the_rulebook_assertions(seeded):
+    validate_seeds(seeded)          # raises on any failure
+    assert seeded.execute("select threshold from seed_kx_thresholds where year = 2025 and bucket = 'OT'").fetchone()[0] == 2410
 
 
 @pytest.mark.parametrize("corruption,message", [
@@ -38,10 +39,10 @@ def test_shipped_seeds_pass_the_rulebook_assertions(con):
     ("update raw_seed_gpci set pe_gpci = '1.061' where year = '2026' and locality = '99'", "2026:99:97530:full must price at $37.68"),
     ("delete from raw_seed_gpci where year = '2026' and locality = '01'", "GPCIs for 2026 localities 01 and 99 are missing"),
 ])
-def test_a_seed_that_contradicts_the_rulebook_stops_the_audit(con, corruption, message):
-    con.execute(corruption)
+def test_a_seed_that_contradicts_the_rulebook_stops_the_audit(seeded, corruption, message):
+    seeded.execute(corruption)
     with pytest.raises(SeedError) as err:
-        validate_seeds(con)
+        validate_seeds(seeded)
     assert message in str(err.value)
 
 

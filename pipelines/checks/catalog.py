@@ -65,8 +65,13 @@ INPUTS: dict[str, tuple[str, str, str]] = {
             "and l.dos between m.effective_from and m.effective_to "
             "where l.payer_class = 'medicare' or l.follows_medicare_rules)",
             "no MUE table for the Medicare dates of service",
-            "CMS's practitioner MUE table for those quarters (rcm-audit reference import)"),
+            ""),   # nothing for the practice to send: the analyst imports CMS's table (rcm-audit reference import)
 }
+
+
+# Inputs that are a part of another: when the whole is missing, only the whole is named (no "no minutes in
+# the visit export" when there is no visit export at all).
+PART_OF = {"visit_minutes": "visits", "note_types": "visits", "provider_roles": "visits"}
 
 
 @dataclass(frozen=True)
@@ -142,7 +147,12 @@ def coverage(con: duckdb.DuckDBPyConnection) -> list[dict]:
     have = input_status(con)
     out = []
     for r in load_rules():
-        missing = [g for g in r.requires if not any(have[x] for x in g)]
+        missing = []
+        for g in r.requires:
+            if not any(have[x] for x in g):
+                g = tuple(dict.fromkeys(PART_OF.get(x, x) if not have[PART_OF.get(x, x)] else x for x in g))
+                if g not in missing:
+                    missing.append(g)
         out.append({
             "rule_id": r.rule_id,
             "evaluated": not missing,

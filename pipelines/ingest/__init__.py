@@ -151,8 +151,9 @@ def _precheck(path: Path, source_file: str) -> tuple[str, list[FileResult] | Non
     return ("x12" if x12.looks_like_x12(head) else "other"), None, head
 
 
-def read_file(con: duckdb.DuckDBPyConnection, path: Path, source_file: str) -> list[FileResult]:
-    """Recognise one file's kind and load it. Never raises for bad input."""
+def read_file(con: duckdb.DuckDBPyConnection, path: Path, source_file: str, mappings=None) -> list[FileResult]:
+    """Recognise one file's kind and load it. Never raises for bad input. `mappings`: the practice.toml
+    [[exports]] entries (pipelines.ingest.mapping.parse_mappings), which win over recognition."""
     from . import exports, x12  # local import keeps `rcm-audit --help` fast
 
     kind, done, head = _precheck(path, source_file)
@@ -162,7 +163,7 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path, source_file: str) -> l
         if kind == "x12":
             return [x12.read_x12(con, path, source_file)]
         if exports.is_export(path):
-            return exports.read_export(con, path, source_file)
+            return exports.read_export(con, path, source_file, mappings)
     except Exception as exc:  # a reader bug must not stop the audit; no data values in the message
         return [_reader_failed(source_file, exc)]
     return [FileResult(source_file, "unknown", status="rejected",
@@ -185,8 +186,9 @@ _ALONE_BYTES = 4 << 20           # a bigger file is read on its own
 
 
 def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Iterable[Path],
-                 on_file: Callable[[FileResult], None] | None = None) -> list[FileResult]:
-    """Load every file under `paths`; returns one FileResult per file (or per recognised sheet)."""
+                 on_file: Callable[[FileResult], None] | None = None, mappings=None) -> list[FileResult]:
+    """Load every file under `paths`; returns one FileResult per file (or per recognised sheet).
+    `mappings`: the practice.toml [[exports]] entries, matched against each file's source_file."""
     from . import x12
 
     results: list[FileResult] = []
@@ -199,6 +201,7 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Iterable[Path],
         """Register the loaded files, log every result (in order) and report them."""
         new_files, logged = [], []
         for file_results, file_id, source_file in entries:
+            file_results = _fold_skipped_sheets(file_results)
             if any(r.status in ("loaded", "partial") for r in file_results):
                 kinds = ",".join(sorted({r.kind for r in file_results if r.status in ("loaded", "partial")}))
                 new_files.append((file_id, source_file, kinds))
@@ -259,10 +262,22 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Iterable[Path],
             file_results = [FileResult(source_file, "duplicate", status="duplicate",
                                        message=f"same content as {seen}, already loaded; not loaded again")]
         else:
-            file_results = read_file(con, path, source_file)
+            file_results = read_file(con, path, source_file, mappings)
         record([(file_results, file_id, source_file)])
     flush()
     return results
+
+
+def _fold_skipped_sheets(file_results: list[FileResult]) -> list[FileResult]:
+    """A workbook's skipped sheets (a cover page, notes) are a remark on the file, not files of their own: their
+    messages go to the first sheet that was read, so the ingest log has one row per file and sheet read."""
+    read = [r for r in file_results if r.status != "skipped"]
+    skipped = [r for r in file_results if r.status == "skipped"]
+    if not read or not skipped:
+        return file_results
+    for s in skipped:
+        read[0].issues.append(Issue("workbook", s.message, severity="info"))
+    return read
 
 
 def _log(con: duckdb.DuckDBPyConnection, r: FileResult) -> None:
@@ -274,9 +289,9 @@ def _log_many(con: duckdb.DuckDBPyConnection, rs: list[FileResult]) -> None:
     if not rs:
         return
     log = pd.DataFrame([(r.source_file, r.kind, r.status, r.claims_loaded, r.lines_loaded, r.claims_rejected,
-                         r.lines_rejected, r.message, r.file_id) for r in rs],
+                         r.lines_rejected, r.message, r.file_id, r.lines_skipped) for r in rs],
                        columns=["source_file", "kind", "status", "claims_loaded", "lines_loaded",
-                                "claims_rejected", "lines_rejected", "message", "file_id"])
+                                "claims_rejected", "lines_rejected", "message", "file_id", "lines_skipped"])
     con.register("_ingest_log_rows", log)
     try:
         con.execute("insert into ingest_log by name select * from _ingest_log_rows")

@@ -1,5 +1,5 @@
-"""What reading one input file produced: counts that reconcile (seen = loaded + rejected) and the
-problems found, each with its place in the file."""
+"""What reading one input file produced: counts that reconcile (seen = loaded + rejected, and for an
+export rows read = loaded + rejected + skipped) and the problems found, each with its place in the file."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 class Issue:
     place: str          # 'segment 123 (CLP)', 'row 17', 'sheet Visits'
     reason: str
-    severity: str = "error"   # error: data not loaded; warning: loaded anyway
+    severity: str = "error"   # error: data not loaded; warning: loaded anyway; info: how it was read
 
 
 @dataclass
@@ -21,6 +21,7 @@ class FileResult:
     claims_rejected: int = 0
     lines_loaded: int = 0           # 837P SV1 / 835 SVC / export rows
     lines_rejected: int = 0
+    lines_skipped: int = 0          # export rows that are not data: totals, page headers, notes, void rows
     segments: int = 0               # X12 segments read (for the benchmark and the log)
     message: str = ""
     issues: list[Issue] = field(default_factory=list)
@@ -46,6 +47,8 @@ class FileResult:
                     bits.append(f"{self.lines_loaded} rows loaded")
                 if self.claims_rejected or self.lines_rejected:
                     bits.append(f"{self.claims_rejected} claims, {self.lines_rejected} lines/rows rejected")
+                if self.lines_skipped:
+                    bits.append(f"{self.lines_skipped} rows skipped (totals, page headers, notes or void rows)")
                 if errors:
                     bits.append(f"first problem at {errors[0].place}: {errors[0].reason}")
                 warnings = [i for i in self.issues if i.severity == "warning"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 import textwrap
 
 import matplotlib
@@ -46,6 +47,11 @@ def _money(x, _pos=None) -> str:
     return f"${x:.0f}"
 
 
+def _dollars(text: str) -> str:
+    """$3000 -> $3,000 in catalog titles (money is written one way)."""
+    return re.sub(r"\$(\d{4,})(?![\d,])", lambda m: f"${int(m.group(1)):,}", text)
+
+
 def _uri(fig) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
@@ -57,7 +63,7 @@ def dollars_by_recommendation(recs: list[dict], limit: int = 12) -> str | None:
     recs = [r for r in recs if float(r["total_usd"] or 0) > 0][:limit]
     if not recs:
         return None
-    labels = [f"#{r['rank']} " + textwrap.shorten(r["title"], 44, placeholder="…") for r in recs]
+    labels = [f"#{r['rank']} " + textwrap.shorten(_dollars(r["title"]), 44, placeholder="…") for r in recs]
     fig, ax = plt.subplots(figsize=(4.5, 0.28 * len(recs) + 0.9))  # + ~2.3in of labels
     left = [0.0] * len(recs)
     for kind in ("recoverable", "at_risk", "overbilled", "lost"):
@@ -104,8 +110,10 @@ def denials_by_class_and_payer(data: list[dict]) -> str | None:
 def monthly_flow(data: list[dict]) -> str | None:
     if not data:
         return None
-    labels = [d["month"].strftime("%b\n%Y") if (i == 0 or d["month"].month == 1) else d["month"].strftime("%b")
-              for i, d in enumerate(data)]
+    # the year under every month whose year differs from the month before it (the months with data may
+    # skip a January, or span several years)
+    labels = [d["month"].strftime("%b\n%Y") if (i == 0 or d["month"].year != data[i - 1]["month"].year)
+              else d["month"].strftime("%b") for i, d in enumerate(data)]
     x = range(len(data))
     fig, ax = plt.subplots(figsize=(6.8, 2.6))
     w = 0.38
@@ -141,7 +149,7 @@ def kx_threshold(kx: dict) -> str | None:
         ax.text(v, -0.95, name, ha=ha, va="bottom", fontsize=7, color=INK)
     ax.set_ylim(len(pts) - 0.4, -1.2)
     ax.xaxis.set_major_formatter(FuncFormatter(_money))
-    ax.set_xlabel(f"OT allowed (GO lines) in {kx['year']}, this practice's claims")
+    ax.set_xlabel(f"Occupational therapy at the Medicare fee schedule, {kx['year']}, this practice's claims")
     ax.grid(axis="x", color="#eeeeee")
     ax.set_axisbelow(True)
     return _uri(fig)

@@ -10,15 +10,18 @@ import io
 import pickle
 import shutil
 import tempfile
+import time
 import zipfile
 from collections import Counter, defaultdict
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
-from .build import D0, SCENARIOS, Ctx, build_patient, line_charge, scenario_positions
+from .build import (EXEMPLAR_NAMES, Ctx, build_patient, exemplar_positions, line_charge)
 from .practice import (OTS, OTAS, PAYER_SPECS, PHYSICIANS, PRACTICE_ADDR, PRACTICE_NAME, PRACTICE_NPI,
                        PRACTICE_TIN, SPEC, payers)
+from .pricing import D0
 from .truth import patient_findings
 from .x12 import STYLES, SegmentWriter, isa, money
 
@@ -30,31 +33,40 @@ FINDING_COLUMNS = ["rule_id", "claim_id", "dos", "cpt", "amount_usd"]
 EXT_837 = {"A": "837", "B": "txt", "C": "edi"}
 EXT_835 = {"A": "835", "B": "txt", "C": "era"}
 CLEARINGHOUSE = {"A": "AVAILITY", "B": "OFFICEALLY", "C": "MAHEALTHNET"}
+FIXED_STAMP = datetime(2026, 11, 13, 12, 0, 0)     # xlsx properties and zip entries: byte-identical output
+PLAN_RULES = {"POC_MISSING", "POC_CERT_LATE", "POC_RECERT_LATE", "MASSHEALTH_RX_LAPSED"}
+AUTH_RULES = {"MASSHEALTH_PA_MISSING", "AUTH_EXCEEDED"}
 
 
+@lru_cache(maxsize=4096)
 def mdy(d: date | None) -> str:
     return d.strftime("%m/%d/%Y") if d else ""
 
 
+@lru_cache(maxsize=4096)
+def ymd(d: date) -> str:
+    return d.strftime("%Y%m%d")
+
+
 def generate(out_dir: Path, patients: int = 150, months: int = 12, seed: int = 2025) -> dict:
     """Write the sample practice into out_dir; return a summary (files, claims, lines, visits, planted
-    findings by rule)."""
-    if not 1 <= months <= 12:
-        raise ValueError("--months must be 1..12 (the shipped fee schedule covers 2025)")
+    findings by rule, seconds spent in the ground-truth oracle)."""
     if patients < 1:
         raise ValueError("--patients must be >= 1")
+    pay = payers()
+    ctx = Ctx(seed, months, pay)          # validates months
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     for sub in ("837", "835"):
         if (out / sub).exists():
             shutil.rmtree(out / sub)
-    pay = payers()
-    ctx = Ctx(seed, months, pay)
-    positions = scenario_positions(patients)
+    positions = exemplar_positions(patients)
     tmp = Path(tempfile.mkdtemp(prefix="rcm-sample-"))
     summary = {"claims": 0, "lines": 0, "visits": 0, "visit_rows": 0, "patients": patients,
-               "as_of": ctx.as_of.isoformat(), "files": {}, "findings_by_rule": {}, "scenarios": [],
-               "near_misses": [], "near_miss_claim_ids": [], "_max_sub": ctx.start, "_max_dos": ctx.start}
+               "as_of": ctx.as_of.isoformat(), "period": [ctx.start.isoformat(), ctx.end.isoformat()],
+               "files": {}, "findings_by_rule": {}, "exemplars": [], "near_misses": [], "near_miss_claim_ids": [],
+               "rates": {}, "oracle_seconds": 0.0, "_max_sub": ctx.start, "_max_dos": ctx.start}
+    counts = Counter()
     findings: list[tuple] = []
     plans_rows, auth_rows = [], []
     claim_spill: dict[str, object] = {}
@@ -64,19 +76,20 @@ def generate(out_dir: Path, patients: int = 150, months: int = 12, seed: int = 2
             vw = csv.writer(vf, lineterminator="\r\n")
             vw.writerow(VISIT_COLUMNS)
             for idx in range(patients):
-                sc = positions.get(idx)
-                p = build_patient(ctx, idx, sc)
-                if p is None:
-                    p = build_patient(ctx, idx, None)
-                elif sc:
-                    summary["scenarios"].append(sc)
+                ex = positions.get(idx)
+                p = build_patient(ctx, idx, ex)
+                if ex:
+                    summary["exemplars"].append(ex[0])
                 payer = pay[p.payer]
+                t = time.perf_counter()
                 findings.extend(patient_findings(p, payer, ctx))
-                if sc and (sc.startswith("NM_") or sc == "REVERSAL"):
-                    summary["near_miss_claim_ids"] += [v.claim_id for v in p.visits if v.billed]
+                summary["oracle_seconds"] += time.perf_counter() - t
+                _count(p, payer, counts)
                 for v in p.visits:
                     if "near_miss" in v.flags:
                         summary["near_misses"].append(f"{v.flags['near_miss']} ({v.claim_id}, {v.dos})")
+                        if p.rate_free and v.billed:
+                            summary["near_miss_claim_ids"].append(v.claim_id)
                 _write_patient_rows(vw, p, payer, summary)
                 for pl in p.plans:
                     plans_rows.append([p.mrn, mdy(pl.start), mdy(pl.end), mdy(pl.signed), pl.kind,
@@ -99,6 +112,11 @@ def generate(out_dir: Path, patients: int = 150, months: int = 12, seed: int = 2
         w.writerow(PLAN_COLUMNS)
         w.writerows(plans_rows)
     _write_auths(out / "authorizations.xlsx", auth_rows)
+    # rules that run only when their export has rows (an audit of a tiny practice may have none)
+    if not plans_rows:
+        findings = [f for f in findings if f[0] not in PLAN_RULES]
+    if not auth_rows:
+        findings = [f for f in findings if f[0] not in AUTH_RULES]
     findings.sort(key=lambda f: (f[0], f[1], f[2], f[3]))
     with open(out / "expected_findings.csv", "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
@@ -109,6 +127,7 @@ def generate(out_dir: Path, patients: int = 150, months: int = 12, seed: int = 2
     summary["findings_by_rule"] = dict(sorted(by_rule.items()))
     summary["findings"] = len(findings)
     summary["expected_usd"] = str(sum((f[4] for f in findings), D0))
+    summary["rates"] = _observed_rates(counts)
     dates = [date.fromisoformat(f["payment_date"]) for f in summary["files"].values() if f["kind"] == "835"]
     summary["as_of_in_data"] = max(dates + [summary["_max_sub"], summary["_max_dos"]]).isoformat()
     (out / "practice.toml").write_text(_practice_toml(ctx, pay), encoding="utf-8")
@@ -116,7 +135,56 @@ def generate(out_dir: Path, patients: int = 150, months: int = 12, seed: int = 2
     summary["files_written"] = len(summary["files"]) + 6
     summary.pop("_max_sub")
     summary.pop("_max_dos")
+    summary["oracle_seconds"] = round(summary["oracle_seconds"], 2)
     return summary
+
+
+def _count(p, payer, c: Counter) -> None:
+    """What the practice did, to report its observed rates (README)."""
+    c["patients"] += 1
+    for v in p.visits:
+        c["visits"] += 1
+        if not v.billed:
+            c["unbilled_visits"] += 1
+            continue
+        c["claims"] += 1
+        c["lines"] += len(v.billed_lines())
+        if v.remit_mode in ("paid", "reversal"):
+            c["remitted_claims"] += 1
+            if "DENIAL" in v.plants:
+                c["denied_claims"] += 1
+            if "UNDERPAY" in v.plants:
+                c["underpaid_claims"] += 1
+        if "UNPAID" in v.plants:
+            c["unpaid_claims"] += 1
+        kinds = v.plants - {"DENIAL", "UNDERPAY", "UNPAID", "UNBILLED", "NEAR_MISS", "KXMISS"}
+        if {"UNDER", "OVER", "MISALLOC", "UNTIMED", "MINMISS"} & kinds:
+            c["unit_error_visits"] += 1
+        if "UNDER" in kinds:
+            c["underbilled_visits"] += 1
+        if {"GOMISS", "DISC", "COMISS", "COUNN", "NCCI"} & kinds or "KXMISS" in v.plants:
+            c["modifier_error_visits"] += 1
+        if {"UNDER", "OVER", "MISALLOC", "UNTIMED", "MINMISS", "GOMISS", "DISC", "COMISS", "COUNN", "NCCI", "CE",
+                "MUE"} & kinds or "KXMISS" in v.plants:
+            c["coding_error_visits"] += 1
+        if v.plants - {"NEAR_MISS"}:
+            c["claims_with_problem"] += 1
+
+
+def _observed_rates(c: Counter) -> dict:
+    def pct(a, b):
+        return round(100.0 * c[a] / c[b], 1) if c[b] else 0.0
+    return {"claims": c["claims"], "visits": c["visits"],
+            "denial_rate_pct": pct("denied_claims", "remitted_claims"),
+            "clean_claim_rate_pct": round(100.0 - pct("denied_claims", "remitted_claims"), 1),
+            "underbilled_visits_pct": pct("underbilled_visits", "claims"),
+            "unit_error_visits_pct": pct("unit_error_visits", "claims"),
+            "modifier_error_visits_pct": pct("modifier_error_visits", "claims"),
+            "coding_error_visits_pct": pct("coding_error_visits", "claims"),
+            "underpaid_claims_pct": pct("underpaid_claims", "remitted_claims"),
+            "unbilled_visits_pct": pct("unbilled_visits", "visits"),
+            "unpaid_claims_pct": pct("unpaid_claims", "claims"),
+            "claims_with_a_problem_pct": pct("claims_with_problem", "claims")}
 
 
 # ---------------------------------------------------------------------------------------------- exports
@@ -151,10 +219,9 @@ def _write_auths(path: Path, rows) -> None:
     notes.append(["Charles River Occupational Therapy - authorization log export"])
     notes.append(["Visits Authorized = visits approved by the payer for the date range."])
     notes.append(["MassHealth prior authorizations (PA) are requested after the 20th visit in 12 months."])
-    fixed = datetime(2026, 1, 30, 12, 0, 0)
     wb.properties.creator = "Charles River OT EMR"
-    wb.properties.created = fixed
-    wb.properties.modified = fixed
+    wb.properties.created = FIXED_STAMP
+    wb.properties.modified = FIXED_STAMP
     buf = io.BytesIO()
     wb.save(buf)
     _normalize_zip(buf.getvalue(), path)
@@ -168,8 +235,8 @@ def _normalize_zip(data: bytes, path: Path) -> None:
         for info in sorted(src.infolist(), key=lambda i: src.namelist().index(i.filename)):
             content = src.read(info.filename)
             if info.filename == "docProps/core.xml":
-                content = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*", rb"\g<1>2026-01-30T12:00:00Z", content)
-            zi = zipfile.ZipInfo(info.filename, date_time=(2026, 1, 30, 12, 0, 0))
+                content = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*", FIXED_STAMP.strftime("\\g<1>%Y-%m-%dT%H:%M:%SZ").encode(), content)
+            zi = zipfile.ZipInfo(info.filename, date_time=FIXED_STAMP.timetuple()[:6])
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.external_attr = 0o600 << 16
             dst.writestr(zi, content)
@@ -188,13 +255,17 @@ def _spill(p, payer, claim_spill, remit_spill, tmp: Path, summary) -> None:
         _dump(claim_spill, tmp, "claims", v.sub.strftime("%Y-%m"), rec)
         summary["claims"] += 1
         summary["lines"] += len(lines)
-        if v.remit_mode == "unpaid":
+        if v.remit_mode in ("unpaid", "pending"):
             continue
         rlines = []
-        for ln in v.billed_lines():
-            r = ln.remit
-            rlines.append((ln.cpt, tuple(ln.mods), r["charge"], r["paid"], ln.units, tuple(r["cas"]), r["allowed"],
-                           f"{v.claim_id}-{ln.line_no}", r["deny"][2] if r["deny"] else None))
+        claim_adj = None
+        if v.claim_denial:                    # claim-level denial: CLP status 4, CAS at claim level, no SVC
+            claim_adj = (v.claim_denial[0], v.claim_denial[1], sum((line_charge(ln) for ln in v.billed_lines()), D0))
+        else:
+            for ln in v.billed_lines():
+                r = ln.remit
+                rlines.append((ln.cpt, tuple(ln.mods), r["charge"], r["paid"], ln.units, tuple(r["cas"]),
+                               r["allowed"], f"{v.claim_id}-{ln.line_no}", r["deny"][2] if r["deny"] else None))
         base = (p.payer, v.claim_id, v.payer_claim_id, (p.last, p.first, p.member), p.ot, v.dos)
         if v.remit_mode == "reversal":
             wrong = []
@@ -204,13 +275,13 @@ def _spill(p, payer, claim_spill, remit_spill, tmp: Path, summary) -> None:
                     cas = tuple((g, c, a + delta) if (g, c) == ("CO", "45") else (g, c, a) for g, c, a in rl[5])
                     rl = (rl[0], rl[1], rl[2], rl[3] - delta, rl[4], cas, rl[6] - delta, rl[7], rl[8])
                 wrong.append(rl)
-            _dump(remit_spill, tmp, "remits", v.pay.strftime("%Y-%m"), base + (v.pay, "orig", wrong, None))
+            _dump(remit_spill, tmp, "remits", v.pay.strftime("%Y-%m"), base + (v.pay, "orig", wrong, None, None))
             later = _later_run(v.pay, payer, p.payer)
-            _dump(remit_spill, tmp, "remits", later.strftime("%Y-%m"), base + (later, "reverse", wrong, None))
-            _dump(remit_spill, tmp, "remits", later.strftime("%Y-%m"), base + (later, "correct", rlines, None))
+            _dump(remit_spill, tmp, "remits", later.strftime("%Y-%m"), base + (later, "reverse", wrong, None, None))
+            _dump(remit_spill, tmp, "remits", later.strftime("%Y-%m"), base + (later, "correct", rlines, None, None))
         else:
             _dump(remit_spill, tmp, "remits", v.pay.strftime("%Y-%m"),
-                  base + (v.pay, "orig", rlines, v.flags.get("plb")))
+                  base + (v.pay, "orig", rlines, v.flags.get("plb"), claim_adj))
 
 
 def _later_run(d: date, payer, key: str) -> date:
@@ -218,18 +289,41 @@ def _later_run(d: date, payer, key: str) -> date:
     return d + timedelta(days=7 if SPEC[key][6] else 14)
 
 
+class _Spill:
+    """One month's records on disk, pickled in batches (memory stays at one batch per month)."""
+    __slots__ = ("fh", "buf")
+
+    def __init__(self, path: Path):
+        self.fh = open(path, "wb")
+        self.buf: list = []
+
+    def add(self, rec) -> None:
+        self.buf.append(rec)
+        if len(self.buf) >= 512:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.buf:
+            pickle.dump(self.buf, self.fh, protocol=pickle.HIGHEST_PROTOCOL)
+            self.buf = []
+
+    def close(self) -> None:
+        self.flush()
+        self.fh.close()
+
+
 def _dump(spill: dict, tmp: Path, kind: str, month: str, rec) -> None:
-    fh = spill.get(month)
-    if fh is None:
-        fh = spill[month] = open(tmp / f"{kind}-{month}.pkl", "wb")
-    pickle.dump(rec, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    sp = spill.get(month)
+    if sp is None:
+        sp = spill[month] = _Spill(tmp / f"{kind}-{month}.pkl")
+    sp.add(rec)
 
 
 def _load(path: Path):
     with open(path, "rb") as fh:
         while True:
             try:
-                yield pickle.load(fh)
+                yield from pickle.load(fh)
             except EOFError:
                 return
 
@@ -264,14 +358,14 @@ def _write_837_month(out: Path, path: Path, month: str, counters, summary, pay) 
         with open(fpath, "w", encoding="ascii", newline="") as fh:
             fh.write(isa(style, "CRIVEROT", CLEARINGHOUSE[spec[4]], first_sub.strftime("%y%m%d"), "0715", ctl))
             gs = SegmentWriter(style)
-            gs.add("GS", "HC", "CRIVEROT", CLEARINGHOUSE[spec[4]], first_sub.strftime("%Y%m%d"), "0715", ctl, "X",
+            gs.add("GS", "HC", "CRIVEROT", CLEARINGHOUSE[spec[4]], ymd(first_sub), "0715", ctl, "X",
                    "005010X222A1")
             fh.write(gs.render())
             for st_no, sub in enumerate(sorted(by_date), start=1):
                 w = SegmentWriter(style)
                 stc = f"{st_no:04d}"
                 w.add("ST", "837", stc, "005010X222A1")
-                w.add("BHT", "0019", "00", f"B{ctl}{st_no:03d}", sub.strftime("%Y%m%d"), "0715", "CH")
+                w.add("BHT", "0019", "00", f"B{ctl}{st_no:03d}", ymd(sub), "0715", "CH")
                 w.add("NM1", "41", "2", PRACTICE_NAME.upper(), "", "", "", "", "46", "CRIVEROT")
                 w.add("PER", "IC", "BILLING OFFICE", "TE", "6175550142")
                 w.add("NM1", "40", "2", payer.name.upper(), "", "", "", "", "46", payer.payer_id)
@@ -290,7 +384,7 @@ def _write_837_month(out: Path, path: Path, month: str, counters, summary, pay) 
                     w.add("NM1", "IL", "1", last, first, "", "", "", "MI", member)
                     w.add("N3", addr[0].upper())
                     w.add("N4", addr[1], "MA", addr[2])
-                    w.add("DMG", "D8", dob.strftime("%Y%m%d"), sex)
+                    w.add("DMG", "D8", ymd(dob), sex)
                     w.add("NM1", "PR", "2", payer.name.upper(), "", "", "", "", "PI", payer.payer_id)
                     total = sum((ln[2] for ln in lines), D0)
                     w.add("CLM", claim_id, money(total), "", "", ["11", "B", "1"], "Y", "A", "Y", "Y")
@@ -303,7 +397,7 @@ def _write_837_month(out: Path, path: Path, month: str, counters, summary, pay) 
                     for n, (cpt, mods, charge, units, lcn) in enumerate(lines, start=1):
                         w.add("LX", n)
                         w.add("SV1", ["HC", cpt, *mods], money(charge), "UN", units, "", "", "1")
-                        w.add("DTP", "472", "D8", dos.strftime("%Y%m%d"))
+                        w.add("DTP", "472", "D8", ymd(dos))
                         w.add("REF", "6R", lcn)
                         n_lines += 1
                     n_claims += 1
@@ -339,14 +433,14 @@ def _write_835_month(out: Path, path: Path, month: str, counters, summary, pay, 
         n_clp = n_svc = 0
         plbs = []
         statuses = Counter()
-        for (_, claim_id, pcn, pat, ot, dos, _pd, kind, lines, plb) in recs:
+        for (_, claim_id, pcn, pat, ot, dos, _pd, kind, lines, plb, claim_adj) in recs:
             sign = Decimal(-1) if kind == "reverse" else Decimal(1)
-            charge = sum((ln[2] for ln in lines), D0) * sign
+            charge = (claim_adj[2] if claim_adj else sum((ln[2] for ln in lines), D0)) * sign
             paid = sum((ln[3] for ln in lines), D0) * sign
             ptresp = sum((a for ln in lines for g, _, a in ln[5] if g == "PR"), D0) * sign
             if kind == "reverse":
                 status = "22"
-            elif all(ln[6] is None for ln in lines):
+            elif claim_adj or all(ln[6] is None for ln in lines):
                 status = "4"
             else:
                 status = "1"
@@ -354,14 +448,16 @@ def _write_835_month(out: Path, path: Path, month: str, counters, summary, pay, 
             total += paid
             body.add("CLP", claim_id, status, money(charge), money(paid), money(ptresp), spec[3],
                      pcn + ("C" if kind == "correct" else ""), "11", "1")
+            if claim_adj:
+                body.add("CAS", claim_adj[0], claim_adj[1], money(claim_adj[2]))
             body.add("NM1", "QC", "1", pat[0], pat[1], "", "", "", "MI", pat[2])
             body.add("NM1", "82", "1", ot[0], ot[1], "", "", "", "XX", ot[2])
-            body.add("DTM", "232", dos.strftime("%Y%m%d"))
-            body.add("DTM", "233", dos.strftime("%Y%m%d"))
+            body.add("DTM", "232", ymd(dos))
+            body.add("DTM", "233", ymd(dos))
             n_clp += 1
             for (cpt, mods, lcharge, lpaid, units, cas, allowed, lcn, rarc) in lines:
                 body.add("SVC", ["HC", cpt, *mods], money(lcharge * sign), money(lpaid * sign), "", units)
-                body.add("DTM", "472", dos.strftime("%Y%m%d"))
+                body.add("DTM", "472", ymd(dos))
                 for grp in ("CO", "PR", "OA"):
                     trip = []
                     for g, c, a in cas:
@@ -383,12 +479,12 @@ def _write_835_month(out: Path, path: Path, month: str, counters, summary, pay, 
         if amount > 0:
             w.add("BPR", "I", money(amount), "C", "ACH", "CCP", "01", "011000138", "DA", "7700123456",
                   "1" + payer.payer_id[:9].rjust(9, "0"), "", "01", "211070175", "DA", "3300456789",
-                  pdate.strftime("%Y%m%d"))
+                  ymd(pdate))
         else:
             w.add("BPR", "H", money(amount), "C", "NON", "", "", "", "", "", "", "", "", "", "", "",
-                  pdate.strftime("%Y%m%d"))
+                  ymd(pdate))
         w.add("TRN", "1", f"{payer.payer_id[:5]}{pdate:%y%m%d}{ctl:04d}", "1" + payer.payer_id[:9].rjust(9, "0"))
-        w.add("DTM", "405", pdate.strftime("%Y%m%d"))
+        w.add("DTM", "405", ymd(pdate))
         w.add("N1", "PR", payer.name.upper(), "XV", payer.payer_id)
         w.add("N3", "PO BOX 9100")
         w.add("N4", "HINGHAM", "MA", "020430910")
@@ -403,7 +499,7 @@ def _write_835_month(out: Path, path: Path, month: str, counters, summary, pay, 
         with open(fpath, "w", encoding="ascii", newline="") as fh:
             fh.write(isa(style, CLEARINGHOUSE[spec[5]], "CRIVEROT", pdate.strftime("%y%m%d"), "0600", ctl))
             head = SegmentWriter(style)
-            head.add("GS", "HP", payer.payer_id, "CRIVEROT", pdate.strftime("%Y%m%d"), "0600", ctl, "X",
+            head.add("GS", "HP", payer.payer_id, "CRIVEROT", ymd(pdate), "0600", ctl, "X",
                      "005010X221A1")
             fh.write(head.render())
             fh.write(w.render())
@@ -425,7 +521,7 @@ def _practice_toml(ctx: Ctx, pay) -> str:
         f'name = "{PRACTICE_NAME}"',
         f'npi = "{PRACTICE_NPI}"',
         'locality = "01"',
-        'audit_start = "2025-01-01"',
+        f'audit_start = "{ctx.start.isoformat()}"',
         f'audit_end = "{ctx.end.isoformat()}"',
         "",
     ]

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 class Line:
     __slots__ = ("cpt", "units", "mods", "minutes", "ota", "role", "npi", "doc", "billed", "doc_units",
-                 "exp", "value", "remit", "line_no", "plant")
+                 "exp", "exp0", "value", "remit", "line_no", "plants")
 
     def __init__(self, cpt: str, units: int, minutes, role: str, npi: str):
         self.cpt = cpt
@@ -20,15 +20,16 @@ class Line:
         self.billed = True           # on the claim
         self.doc_units = units       # units in the export row
         self.exp = None              # expected allowed (Decimal)
+        self.exp0 = None             # expected allowed before the CO differential
         self.value = None            # line value (DESIGN §3)
         self.remit = None            # dict describing the 835 line
         self.line_no = 0
-        self.plant = None
+        self.plants = set()          # rules planted on this line
 
 
 class Visit:
     __slots__ = ("dos", "lines", "note", "billed", "claim_id", "sub", "pay", "remit_mode", "payer_claim_id",
-                 "plant", "flags")
+                 "plants", "flags", "claim_denial")
 
     def __init__(self, dos: date, lines: list[Line]):
         self.dos = dos
@@ -38,10 +39,11 @@ class Visit:
         self.claim_id = ""
         self.sub = None
         self.pay = None
-        self.remit_mode = "paid"     # paid | unpaid | reversal
+        self.remit_mode = "paid"     # paid | pending (paid after the as-of date) | unpaid | reversal
         self.payer_claim_id = ""
-        self.plant = None
+        self.plants = set()          # visit plants: "UNBILLED", "UNPAID", "DENIAL", a line plant kind
         self.flags = {}
+        self.claim_denial = None     # (group, reason) of a claim-level denial (CLP with no SVC lines)
 
     def billed_lines(self) -> list[Line]:
         return [ln for ln in self.lines if ln.billed]

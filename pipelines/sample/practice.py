@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from .model import Auth, Line, Plan, Visit, next_weekday
 from .npi import make_npi
-from .pricing import Payer, code, seeds
+from .pricing import Payer, info, seeds
 
 PRACTICE_NAME = "Charles River Occupational Therapy"
 PRACTICE_NPI = make_npi("128456370")
@@ -102,7 +102,8 @@ UNTIMED_MINUTES = {"97165": 30, "97166": 45, "97167": 60, "97168": 30, "97150": 
 
 class Patient:
     __slots__ = ("idx", "mrn", "first", "last", "dob", "sex", "payer", "member", "adult", "caseload", "ot", "ota",
-                 "md", "dx", "scenario", "addr", "visits", "plans", "auths", "group")
+                 "md", "dx", "scenario", "addr", "visits", "plans", "auths", "group", "intensive", "planted",
+                 "planted_rules", "rate_free")
 
 
 def pick(rng: random.Random, mix):
@@ -180,6 +181,10 @@ def make_patient(rng: random.Random, idx: int, payer_key: str | None, adult: boo
     p.addr = (f"{rng.randint(3, 480)} {rng.choice(STREETS)}", town, zipc + f"{rng.randint(1000, 9999)}")
     p.group = f"G{rng.randint(10000, 99999)}" if SPEC[payer_key][3] == "CI" else ""
     p.visits, p.plans, p.auths = [], [], []
+    p.intensive = False
+    p.planted = {}            # rule -> set of finding keys (claim_id, dos, cpt) the plants must produce
+    p.planted_rules = set()   # episode rules planted on the patient (their days follow from the data)
+    p.rate_free = False
     return p
 
 
@@ -212,7 +217,18 @@ def schedule_ending(rng: random.Random, target: date, n: int, freq: int) -> list
     return sorted(out)
 
 
-def treat_codes(rng: random.Random, caseload: str, k: int, payer_class: str) -> list[tuple[str, int]]:
+INTENSIVE_SETS = [  # post-stroke / post-surgical Medicare episodes, 3 visits a week
+    [("97112", 1), ("97530", 2), ("97535", 1)],
+    [("97110", 2), ("97530", 1), ("97140", 1)],
+    [("97112", 2), ("97530", 2)],
+    [("97530", 2), ("97535", 1), ("97110", 1)],
+]
+
+
+def treat_codes(rng: random.Random, caseload: str, k: int, payer_class: str,
+                intensive: bool = False) -> list[tuple[str, int]]:
+    if intensive:
+        return list(rng.choice(INTENSIVE_SETS))
     r = rng.random()
     if caseload == "hand":
         if k == 1:
@@ -253,7 +269,7 @@ def make_lines(rng: random.Random, codes: list[tuple[str, int]], staff) -> list[
     used = 0
     out = []
     for cpt, units in codes:
-        if code(cpt).is_timed:
+        if info(cpt).is_timed:
             rem = rng.randint(0, min(3, 7 - used))
             used += rem
             minutes = 15 * units + rem
@@ -277,7 +293,7 @@ def eval_visit(rng: random.Random, p: Patient, dos: date, with_treatment: bool =
 
 def treatment_visit(rng: random.Random, p: Patient, dos: date, k: int, payer_class: str, ota_ok: bool) -> Visit:
     staff = p.ota if (ota_ok and p.ota is not None and k >= 2 and rng.random() < 0.45) else p.ot
-    codes = treat_codes(rng, p.caseload, k, payer_class)
+    codes = treat_codes(rng, p.caseload, k, payer_class, p.intensive)
     if staff[3] == "OTA":
         codes = [(c, u) for c, u in codes if c not in ("97760", "29125")] or [("97530", 2)]
     return Visit(dos, make_lines(rng, codes, staff))

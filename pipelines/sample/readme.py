@@ -1,40 +1,76 @@
-"""README.md written beside the sample data."""
+"""README.md written beside the sample data: the practice, its files, the ground truth, the rates at which
+problems are planted with their published sources, the as-of date and the near-misses."""
 from __future__ import annotations
 
 from collections import Counter
+from decimal import Decimal
 
+from .build import MUE_START
 from .practice import OTAS, OTS, PAYER_SPECS, PRACTICE_NAME, PRACTICE_NPI
+from .pricing import kx_threshold, part_b_deductible, seeds
+from .rates import RATES, SOURCES
 
 
 def _asof_note(ctx, summary) -> str:
     if summary["as_of_in_data"] == ctx.as_of.isoformat():
         return ""
-    return (f"\n**Note:** at this size the latest date in the files is {summary['as_of_in_data']}; audit with "
+    return (f"\n\n**Note:** at this size the latest date in the files is {summary['as_of_in_data']}; audit with "
             f"`--as-of {ctx.as_of.isoformat()}` to reproduce the ground truth.")
+
+
+def _fee_schedules() -> str:
+    s = seeds()
+    out = []
+    for year in (2025, 2026):
+        rel = next((r["release"] for (y, _), r in s["rvu"].items() if y == year), "?")
+        cf = next((cf for lo, hi, cf in s["cfs"] if lo.year == year), None)
+        out.append(f"{year}: {rel}, CF {cf}, KX threshold ${kx_threshold(year):,.0f}, "
+                   f"Part B deductible ${part_b_deductible(year):,.0f}")
+    return "; ".join(out)
+
+
+def _sources(keys) -> str:
+    order = list(SOURCES)
+    return ", ".join(f"[{order.index(k) + 1}]" for k in keys)
 
 
 def render(ctx, summary, findings, patients, months, seed) -> str:
     by_rule = Counter(f[0] for f in findings)
-    usd = {}
+    usd: dict[str, Decimal] = {}
     for f in findings:
-        usd[f[0]] = usd.get(f[0], 0) + f[4]
-    rows = "\n".join(f"| `{r}` | {n} | {usd[r]:.2f} |" for r, n in sorted(by_rule.items()))
+        usd[f[0]] = usd.get(f[0], Decimal(0)) + f[4]
+    rows = "\n".join(f"| `{r}` | {n} | {usd[r]:,.2f} |" for r, n in sorted(by_rule.items()))
     staff = "\n".join(f"- {s[1].title()} {s[0].title()}, {s[3]}, NPI {s[2]}" for s in OTS + OTAS)
     payers = "\n".join(f"- {name} (payer id {pid})" for _, name, pid, *_ in PAYER_SPECS)
-    near = "\n".join(f"- {n}" for n in summary["near_misses"]) or "- (none at this size)"
+    near = "\n".join(f"- {n}" for n in summary["near_misses"][:40]) or "- (none at this size)"
+    more = len(summary["near_misses"]) - 40
+    if more > 0:
+        near += f"\n- … and {more} more of the same kinds"
+    rates = "\n".join(f"| {name.replace('_', ' ')} | {pr * 100:.1f}% per {unit} | {what} | {_sources(src)} |"
+                      for name, (pr, unit, what, src) in RATES.items())
+    src_list = "\n".join(f"{i}. {title}" + (f" — <{url}>" if url else "")
+                         for i, (title, url) in enumerate(SOURCES.values(), start=1))
+    o = summary["rates"]
     return f"""# Sample practice: {PRACTICE_NAME}
 
-Synthetic data written by `rcm-audit sample` (patients={patients}, months={months}, seed={seed}). Every
-person, member id and NPI is made up (NPIs pass the Luhn check with prefix 80840). No real PHI.
+Synthetic data written by `rcm-audit sample` (patients={patients}, months={months}, seed={seed}; the same
+arguments write the same bytes). Every person, member id and NPI is made up (NPIs pass the Luhn check with
+prefix 80840). No real PHI.
 
-**As-of date: {ctx.as_of.isoformat()}** — the last 835 payment run; no 837 submission (BHT04) or visit
-DOS is later. Every "recoverable / lost / 45 days unpaid / within 30 days of the filing limit / appeal
-window" judgement of the ground truth uses it.{_asof_note(ctx, summary)} Service dates: {ctx.start.isoformat()} to {ctx.end.isoformat()}.
+**Service dates: {ctx.start.isoformat()} to {ctx.end.isoformat()}. As-of date: {ctx.as_of.isoformat()}** — the last
+835 payment run; no 837 submission (BHT04) or visit DOS is later (a few claims were submitted late, so
+remittances run into November). Every "recoverable / lost / 45 days unpaid / within 30 days of the filing
+limit / appeal window" judgement of the ground truth uses it.{_asof_note(ctx, summary)}
+
+The twelve months cross the 2025/2026 boundary, so the audit prices each line with the fee schedule of its
+date of service and keeps two KX years: {_fee_schedules()}. The bundled MAI-3 MUEs apply to dates of
+service from {MUE_START.isoformat()}.
 
 ## The practice
 {PRACTICE_NAME}, 1250 Washington Street, Newton, MA 02458 (Middlesex County → Medicare locality
 **01 Metropolitan Boston**), billing NPI {PRACTICE_NPI}. Adult outpatient (hand therapy, post-surgical,
-neuro) and pediatric (sensory, fine-motor, feeding) caseloads. Staff:
+neuro, some intensive post-stroke episodes three times a week) and pediatric (sensory, fine-motor,
+feeding) caseloads. Staff:
 
 {staff}
 
@@ -44,14 +80,14 @@ Payers:
 
 ## Files
 - `837/<payer>/CR_<payer>_<YYYYMM>.*` — monthly 837P (005010X222A1) batches per payer, one ST per weekly
-  Tuesday submission (BHT04 = submission date, 3–9 days after the DOS). Three clearinghouse styles:
+  Tuesday submission (BHT04 = submission date, normally 3–9 days after the DOS). Three clearinghouse styles:
   `*:^~` with LF (.837), `|>^~` on one line (.txt), `*:^~` with CRLF (.edi). One claim = one visit;
   CLM01 = the practice's claim number; REF*6R = line control number `<claim>-<line>`.
 - `835/<payer>/ERA_<payer>_<YYYYMMDD>.*` — one 835 (005010X221A1) per payer payment run (Medicare and the
   MA plan weekly on Fridays, the others every second Friday), 14–27 days after submission. AMT*B6 =
-  allowed, CAS CO-45 contractual, Medicare PR-1 deductible / PR-2 coinsurance / CO-253 sequestration,
-  MA PR-2, commercial PR-3 copay. One reversal and correction (CLP02 = 22 then a corrected CLP; final
-  state clean) and one PLB L6 interest adjustment.
+  allowed, CAS CO-45 contractual, Medicare PR-1 deductible ($257 in 2025, $283 in 2026) / PR-2
+  coinsurance / CO-253 sequestration, MA PR-2, commercial PR-3 copay; denials as line CAS (CLP02 1 or 4)
+  or claim-level CAS with no SVC lines (CLP02 4); reversals (CLP02 22) with a corrected CLP; PLB L6 interest.
 - `visits.csv` — EMR visit lines (one row per documented code per visit, MM/DD/YYYY dates).
 - `plans_of_care.csv`, `authorizations.xlsx` (sheet "Auths", plus "Notes").
 - `practice.toml` — configuration (Aetna unit method per_code; Medicare and MA total_time; the other
@@ -60,53 +96,89 @@ Payers:
 
 ## Ground truth ({summary['findings']} findings, ${float(summary['expected_usd']):,.2f})
 
+{summary['claims']:,} claims, {summary['lines']:,} service lines, {summary['visits']:,} visits of {patients} patients.
+
 | rule | findings | USD |
 |---|---|---|
 {rows}
 
-Amounts follow docs/DESIGN.md: Medicare fee schedule 2025 locality 01 (CF 32.3465) with MPPR per visit
-and ×0.88 for CO lines; other payers round(fee % × Medicare line, 2) (half-up on exact decimals);
-unit-difference pricing for units rules; 0.12 × full expected for CO rules; line value (remit allowed when
-paid, else expected) for line rules; visit value for visit rules; expected − remit allowed for
-underpayments.
+The ground truth is computed by the generator's own oracle (`pipelines/sample/truth.py`), which evaluates
+every rule of docs/DESIGN.md over the generated records and never reads the audit's SQL or results; it
+also checks that each finding was planted and each plant yields its finding. Amounts: Medicare fee
+schedule of the DOS's year, locality 01, MPPR per visit, ×0.88 for CO lines; other payers round(fee % ×
+Medicare line, 2) as a DOUBLE (41.055 in binary is 41.05…: 41.05); unit-difference pricing for the units
+and MUE rules; 0.12 × full expected for CO rules; line value (remit allowed when paid, else expected) for
+line rules, $0 for the rules predicting a denial when the 835 denied the line; visit value for visit rules;
+expected − remit allowed for underpayments.
 
-## Planted cases (one problem per visit; every other line is clean)
-- **UNITS_UNDERBILLED / UNITS_OVERBILLED**: one line documents 15 minutes more / fewer than billed (both
-  unit methods agree). **UNITS_MISALLOCATED** (Medicare/MA): 97530 22 min + 97535 24 min billed 97530×2,
-  97535×1 (CMS gives the third unit to 97535).
-- **UNTIMED_MULTIPLE_UNITS**: G0283 ×2, 97150 ×2. **MINUTES_MISSING**: a timed line with no visit row,
-  blank minutes, or 0 minutes.
+## How often things go wrong (planted at rates, with the seed's RNG)
+
+Problems are drawn per claim, visit or patient at the rates below (at most one line problem per visit;
+denials, unpaid claims and underpayments fall on any claim). The first patients also include
+{len(summary['exemplars'])} exemplars that carry one problem or near-miss for sure, so every rule appears at
+least three times at the default size.
+
+| problem | rate | what | sources |
+|---|---|---|---|
+{rates}
+
+Observed in this sample: **denial rate {o['denial_rate_pct']}% of remitted claims** (clean-claim rate
+{o['clean_claim_rate_pct']}%; published: MGMA 5%–10%, Kodiak 11.8% in 2024, 41% of providers at 10% or more,
+PT practices 15%–20%; clean claims 85%–95% typical, 95% the HFMA target); **under-billed timed units on
+{o['underbilled_visits_pct']}% of claims** (any unit error {o['unit_error_visits_pct']}%; OIG found coding
+deficiencies, timed units among them, on 48% of sampled Medicare PT claims); **missed or wrong modifiers
+(GO, discipline, CO, NCCI 59/X, KX) on {o['modifier_error_visits_pct']}% of claims** (a coding, units or
+modifier error of any kind on {o['coding_error_visits_pct']}%; the AMA estimates 12% of claims carry inaccurate
+codes); underpaid claims
+{o['underpaid_claims_pct']}% of remitted claims (published 5%–10% of paid claims); documented visits never
+billed {o['unbilled_visits_pct']}% (charge-capture losses 1%–5% of revenue); claims never answered
+{o['unpaid_claims_pct']}%. Claims touched by at least one planted problem: {o['claims_with_a_problem_pct']}%
+(CERT: 10.35% of Part B payments improper in FY2024).
+
+Sources:
+
+{src_list}
+
+## Planted cases (what each rule finds here)
+- **UNITS_UNDERBILLED / UNITS_OVERBILLED**: one timed line documents 15 minutes more / fewer than billed (both
+  unit methods agree). **UNITS_MISALLOCATED** (Medicare/MA): code A 22 min + code B 24 min billed A×2, B×1
+  (CMS gives the third unit to B).
+- **UNTIMED_MULTIPLE_UNITS**: G0283 ×2 (Medicare), 97150 ×2. **MINUTES_MISSING**: a timed line with no visit
+  row, blank minutes, or 0 minutes.
 - **GO_MISSING** (no discipline modifier), **DISCIPLINE_MODIFIER_WRONG** (GP, GN, GO+GP on OT services).
-- **KX_MISSING**: KX dropped on one visit after the beneficiary's OT total passed $2,410.
-  **TMR_THRESHOLD**: long Medicare episodes passing $3,000 (KX correctly applied).
-- **CO_MODIFIER_MISSING**: a 97530 furnished by the OTA billed without CO; **CO_MODIFIER_UNNEEDED**: CO on
-  a 97530 the OT furnished (both the visit's highest-PE unit, so "full expected" is unambiguous).
+- **KX_MISSING**: KX dropped on one visit after the beneficiary's OT total of the year passed the threshold —
+  at least one beneficiary passes $2,410 in October–December 2025 and one passes $2,480 in 2026.
+  **TMR_THRESHOLD**: intensive Medicare episodes passing $3,000 in a calendar year.
+- **CO_MODIFIER_MISSING**: a line the OTA furnished billed without CO; **CO_MODIFIER_UNNEEDED**: CO on a line
+  the OT furnished.
 - **NCCI_MODIFIER_MISSING**: 97530 + 97168, 97763 + 97110, 97760 + 97140 without 59 on column 2.
-- **CODING_EDIT**: 97130 without 97129, 97763 with 97760, 97166 + 97168 the same day (on the 97168).
-- **POC_MISSING** (no plan on file), **POC_CERT_LATE** (initial plan signed 38+ days after the first
-  treatment, the eval day also carries 97530), **POC_RECERT_LATE** (recert signed ~2 weeks after the
-  interval ended), **PROGRESS_REPORT_OVERDUE** (eval + 11 treatment days, no report: days 11 and 12).
-- **MASSHEALTH_PA_MISSING** (22 visits, no PA), **MASSHEALTH_RX_LAPSED** (renewal signed 76 days after
-  the previous signature), **AUTH_EXCEEDED** (BCBSMA and WellSense visits beyond the count, MA visits after
-  the authorization's end).
-- **DENIAL_RECOVERABLE**: Medicare CO-16 + MA130, Medicare CO-50 (inside 120 days), Cigna CO-4.
-  **DENIAL_WRITE_OFF**: Aetna CO-29 (whole claim), Tufts CO-197, Cigna CO-16 paid more than 180 days
-  before the as-of date (window closed).
-- **UNDERPAYMENT**: Medicare −$4.18, BCBSMA −$6.00, Harvard Pilgrim −$3.50 allowed.
-- **CLAIM_UNPAID**: Medicare claims with no 835, and a Cigna claim submitted 45+ days ago whose deadline
-  is more than 30 days out. **VISIT_UNBILLED**: documented Medicare / Aetna visits with no claim.
-  **TIMELY_FILING_RISK**: unbilled Cigna visit (deadline inside 30 days), unbilled UHC visit (deadline
-  passed: lost), unpaid Harvard Pilgrim claim (deadline inside 30 days).
+- **CODING_EDIT**: 97130 without 97129, 97763 with 97760, 97166 + 97168 the same day (on the 97168),
+  97010 to Medicare (bundled).
+- **MUE_EXCEEDED**: Medicare visits from {MUE_START.isoformat()} with 97530 ×7 or 97110 ×7 (MUE 6, MAI 3) whose minutes
+  support the units, paid: one unit of excess, priced through MPPR.
+- **POC_MISSING** (no plan on file, or the first plan starting at the third visit), **POC_CERT_LATE** (initial
+  plan signed 31–55 days after the first treatment), **POC_RECERT_LATE** (recertification signed after its
+  interval began), **PROGRESS_REPORT_OVERDUE** (the first progress report skipped).
+- **MASSHEALTH_PA_MISSING** (21+ visits, no PA), **MASSHEALTH_RX_LAPSED** (renewal signed more than 60 days
+  after the previous signature), **AUTH_EXCEEDED** (visits beyond the count, after the end date, or no
+  authorization on file: BCBSMA HMO, the MA plan, WellSense).
+- **DENIAL_RECOVERABLE / DENIAL_WRITE_OFF**: the CARC mix above, line or claim level; recoverable or not by
+  class and window (Medicare reopening 1 year, redetermination 120 days, MA130 bounded by the filing
+  limit; other payers their appeal days) at the as-of date.
+- **UNDERPAYMENT**: a paid line allowed $0.50–$4.50 (Medicare) or $1.50–$6.00 (other payers) below the
+  expected amount.
+- **CLAIM_UNPAID**: claims with no 835 45+ days after submission whose filing deadline is more than 30 days
+  out. **VISIT_UNBILLED**: documented visits with no claim. **TIMELY_FILING_RISK**: either of those with the
+  deadline within 30 days or past.
 
 ## Near-misses (must NOT produce findings)
 {near}
+- Every other line: minutes that support the billed units under both unit methods; CO on every line an OTA
+  furnished for Medicare; KX on every GO line from the one whose running total passes the year's threshold.
 - Recertifications signed before the recert interval starts (every long Medicare/MA episode).
-- A MassHealth patient with 26 visits and a prior authorization covering visits 21+.
-- Authorization with exactly as many visits as were used (BCBSMA).
-- KX correctly applied on every GO line from the one whose running total passes $2,410 (patients under $3,000).
-- OTA-furnished Medicare lines carry CO; the OT's lines do not. MA patients are seen by OTs only and
-  stay under the KX threshold, so the ground truth holds whether or not the MA plan is configured to
-  follow Medicare rules (the payer directory default: it does not).
-- Medicare PR-1 deductible lines paid $0 (not denials).
-- The reversal-and-correction claim (final state paid correctly) and the PLB interest.
+- MassHealth patients with more than 20 visits and a prior authorization covering visits 21+.
+- MA patients are seen by OTs only and stay under the KX threshold, so the ground truth holds whether or
+  not the MA plan is configured to follow Medicare rules (the payer directory default: it does not).
+- Medicare PR-1 deductible lines paid $0 (not denials); claims paid after the as-of date (submitted late)
+  are not unpaid.
 """

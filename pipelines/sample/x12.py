@@ -24,14 +24,21 @@ STYLES = {
 }
 
 
+_MONEY: dict = {}
+
+
 def money(x: Decimal) -> str:
     """X12 decimal: no trailing zeros, no leading '+'."""
-    q = x.quantize(Decimal("0.01"))
-    s = format(q, "f")
-    if "." in s:
-        s = s.rstrip("0").rstrip(".")
-    if s in ("-0", ""):
-        s = "0"
+    s = _MONEY.get(x)
+    if s is None:
+        q = x.quantize(Decimal("0.01"))
+        s = format(q, "f")
+        if "." in s:
+            s = s.rstrip("0").rstrip(".")
+        if s in ("-0", ""):
+            s = "0"
+        if len(_MONEY) < 200_000:
+            _MONEY[x] = s
     return s
 
 
@@ -44,14 +51,10 @@ class SegmentWriter:
 
     def add(self, *elements) -> None:
         st = self.style
-        parts = []
-        for e in elements:
-            if isinstance(e, (list, tuple)):
-                parts.append(st.component.join(str(x) for x in e))
-            elif e is None:
-                parts.append("")
-            else:
-                parts.append(str(e))
+        comp = st.component
+        parts = [e if e.__class__ is str else
+                 ("" if e is None else (comp.join(map(str, e)) if isinstance(e, (list, tuple)) else str(e)))
+                 for e in elements]
         while len(parts) > 1 and parts[-1] == "":
             parts.pop()
         self.segs.append(st.element.join(parts))

@@ -29,6 +29,17 @@ def write_config_tables(con: duckdb.DuckDBPyConnection, cfg: PracticeConfig) -> 
         con.executemany("insert into config_settings values (?, ?)", list(cfg.settings.items()))
 
 
+_KEEP_UPPER = {"LLC", "PLLC", "LLP", "PC", "OT", "PT", "SLP", "OTR", "MD", "DO", "USA", "MA", "II", "III", "IV"}
+
+
+def readable_name(name: str | None) -> str | None:
+    """A billing name as 837s carry it ('CHARLES RIVER OT LLC') in the case a report prints it
+    ('Charles River OT LLC'); a name already in mixed case is kept."""
+    if not name or not name.isupper():
+        return name
+    return " ".join(w if w.strip(".,&") in _KEEP_UPPER else w.capitalize() for w in name.split())
+
+
 def write_audit_params(con: duckdb.DuckDBPyConnection, cfg: PracticeConfig, as_of: dt.date | None) -> dict:
     """One-row audit_params. The pseudonym salt is derived from the files loaded (their sha256s), so the
     same inputs give the same patient_ref whichever road (`audit`, or `ingest` -> `check`) ran them, and
@@ -54,7 +65,7 @@ def write_audit_params(con: duckdb.DuckDBPyConnection, cfg: PracticeConfig, as_o
     else:
         row = con.execute("""
             select z.locality from claims c join raw_seed_locality_zip3 z on z.zip3 = substr(c.billing_zip, 1, 3)
-            group by 1 order by count(*) desc limit 1""").fetchone()
+            group by 1 order by count(*) desc, 1 limit 1""").fetchone()
         if row:
             locality, locality_source = row[0], "billing provider ZIP (seed locality_zip3, LOW confidence)"
         else:
@@ -65,9 +76,9 @@ def write_audit_params(con: duckdb.DuckDBPyConnection, cfg: PracticeConfig, as_o
     audit_start = cfg.audit_start or period[0]
     audit_end = cfg.audit_end or period[1]
     practice_npi = cfg.npi or (con.execute(
-        "select billing_npi from claims group by 1 order by count(*) desc limit 1").fetchone() or [None])[0]
-    practice_name = cfg.name or (con.execute(
-        "select billing_name from claims group by 1 order by count(*) desc limit 1").fetchone() or [None])[0]
+        "select billing_npi from claims group by 1 order by count(*) desc, 1 limit 1").fetchone() or [None])[0]
+    practice_name = cfg.name or readable_name((con.execute(
+        "select billing_name from claims group by 1 order by count(*) desc, 1 limit 1").fetchone() or [None])[0])
     auditor = cfg.auditor or {}
     con.execute("create or replace table audit_params as select ?::varchar as practice_name, ?::varchar as practice_npi,"
                 " ?::varchar as locality, ?::date as audit_start, ?::date as audit_end, ?::date as as_of,"

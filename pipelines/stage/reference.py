@@ -1,8 +1,8 @@
 """The CMS reference releases an analyst imported (`rcm-audit reference import`), made readable to staging.
 
-sql/reference.sql creates the ref_* tables empty, so staging can always read them; an imported store
-(pipelines.reference.store) fills them. Imported rows supersede the bundled seeds for the dates their
-release covers (fee_schedule, mue_edits, ncci_edits).
+pipelines.reference.store registers them as tables ref_releases, ref_rvu, ref_gpci, ref_ptp and ref_mue (empty
+and typed when nothing was imported, so staging can always read them). Imported rows supersede the bundled
+seeds for the dates their release covers (fee_schedule, mue_edits, ncci_edits).
 """
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from pathlib import Path
 
 import duckdb
 
-from ..resources import read_sql
+from ..reference.store import open_store
 
 
 def register_reference(con: duckdb.DuckDBPyConnection, reference_dir: Path | None) -> list[str]:
-    """Create the ref_* tables (empty when nothing was imported); returns the releases registered."""
-    con.execute(read_sql("reference.sql"))
-    return []
+    """Register the store at reference_dir (None: the default location); returns the release labels."""
+    store = open_store(reference_dir)
+    store.register(con)
+    return [r.label for r in store.releases()]

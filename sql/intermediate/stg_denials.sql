@@ -48,7 +48,7 @@ claim_denials as (
                 then 'partial claim-level reduction: denied adjustments $' || any_value(f.claim_denied_amount)::varchar
                      || ' capped at the claim''s expected allowed $' || coalesce(sum(d.expected_allowed), 0)::varchar
                 else 'expected allowed of the claim''s ' || count(*) || ' line(s) ('
-                     || string_agg(distinct d.price_basis, '; ') || ')' end as amount_basis,
+                     || string_agg(distinct d.price_basis, '; ' order by d.price_basis) || ')' end as amount_basis,
            any_value(f.source_file) as remit_source_file
     from denied_lines d join stg_remit_claims_final f using (claim_id)
     where d.is_claim_level_denial

@@ -27,7 +27,7 @@ select l.line_key, l.claim_id, l.line_number, l.dos, l.cpt, l.modifiers, l.units
        split_part(coalesce(r.denial_code, cd.claim_denial_code), '-', 1) as denial_group,
        split_part(coalesce(r.denial_code, cd.claim_denial_code), '-', 2) as denial_reason,
        coalesce(cc.class, case when r.denial_code is not null or cd.claim_id is not null then 'APPEAL' end) as denial_class,
-       p.expected_allowed, p.expected_before_co, p.price_basis, p.fee_schedule_priced,
+       p.expected_allowed, p.expected_before_co, p.price_basis, p.fee_schedule_priced, p.is_proxy,
        case when coalesce(r.paid, 0) > 0 and r.remit_allowed > 0 then r.remit_allowed
             else p.expected_allowed end::decimal(12,2) as line_value,
        case when coalesce(r.paid, 0) > 0 and r.remit_allowed > 0 then '835 allowed amount'

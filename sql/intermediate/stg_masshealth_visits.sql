@@ -5,7 +5,7 @@
 
 create or replace table stg_masshealth_visits as
 with recursive days as (
-    select patient_key, dos, arg_min(payer_key, claim_id) as payer_key, any_value(payer_display) as payer_display,
+    select patient_key, dos, arg_min(payer_key, claim_id) as payer_key, arg_min(payer_display, claim_id) as payer_display,
            min(claim_id) as claim_id, arg_min(provider_npi, claim_id) as provider_npi,
            arg_min(source_file, claim_id) as source_file
     from stg_billed_days where payer_class = 'masshealth'

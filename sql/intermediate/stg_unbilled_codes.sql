@@ -16,8 +16,9 @@ documented as (
            sum(v.units) as units_documented, count(v.units) = count(*) as units_complete,
            sum(v.minutes) as minutes,
            bool_or(list_contains(string_split(coalesce(v.modifiers, ''), ';'), 'CO')) as has_co,
-           mode(v.payer) as export_payer, min(v.provider_npi) as provider_npi, min(v.source_file) as source_file,
-           arg_min(v.row_number, v.source_file) as first_row, arg_min(v.source_sheet, v.source_file) as source_sheet
+           min(v.payer) as export_payer, min(v.provider_npi) as provider_npi,
+           -- the export row a biller bills it from: the first (file, sheet, row) of the code-day
+           min({'file': v.source_file, 'sheet': coalesce(v.source_sheet, ''), 'row': v.row_number}) as first_source
     from stg_visit_lines v
     where v.patient_key is not null and v.dos is not null and v.cpt is not null
       and v.dos <= (select as_of from audit_params)
@@ -25,7 +26,7 @@ documented as (
     group by v.patient_key, v.dos, v.cpt
 ),
 day_payer as (
-    select d.patient_key, d.dos, any_value(p.payer_name) as export_payer_name,
+    select d.patient_key, d.dos, min(p.payer_name) as export_payer_name,
            arg_min({'payer_name': coalesce(c.payer_name, ''), 'payer_id': coalesce(c.payer_id, '')},
                    abs(date_diff('day', c.first_dos, d.dos))) as claim_payer
     from documented d
@@ -33,7 +34,8 @@ day_payer as (
     left join stg_claims c on c.patient_key = d.patient_key and not c.is_void
     group by d.patient_key, d.dos
 )
-select d.*, py.payer_key, py.payer_display, py.payer_class, py.timely_filing_days, py.fee_pct_of_medicare,
+select d.* exclude (first_source), d.first_source.file as source_file, nullif(d.first_source.sheet, '') as source_sheet,
+       d.first_source.row as first_row, py.payer_key, py.payer_display, py.payer_class, py.timely_filing_days, py.fee_pct_of_medicare,
        py.payer_class = 'medicare' or coalesce(py.follows_medicare_rules, false) as medicare_rules,
        case when d.units_complete then round(d.units_documented)
             when d.is_timed then floor((coalesce(d.minutes, 0) + 7) / 15)

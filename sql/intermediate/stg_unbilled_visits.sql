@@ -27,7 +27,7 @@ select patient_key, dos, patient_ref_of(patient_key) as patient_ref,
        filing_deadline_of(dos, coalesce(any_value(timely_filing_days), 90)) as filing_deadline,
        string_agg(cpt || ' x' || units, ', ' order by cpt) as codes,
        round(coalesce(sum(expected_allowed), 0), 2)::decimal(12,2) as amount_usd,
-       string_agg(distinct price_basis, '; ') as price_basis,
+       string_agg(distinct price_basis, '; ' order by price_basis) as price_basis,
        min(provider_npi) as provider_npi, min(source_file) as source_file
 from priced
 group by patient_key, dos;

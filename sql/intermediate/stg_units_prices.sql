@@ -20,8 +20,8 @@ changed as (
                     and (s.is_added or bo.expected_allowed is not null)) as fee_schedule_priced,
            bool_and(md.per_unit is not null) as median_known,
            sum((s.scenario_units - s.billed_units) * md.per_unit) as median_difference,
-           any_value(s.dos) as dos, bool_or(s.medicare_rules) as medicare_rules, any_value(s.fee_pct_of_medicare) as fee_pct,
-           string_agg(distinct s.cpt, '/') as cpts
+           min(s.dos) as dos, bool_or(s.medicare_rules) as medicare_rules, min(s.fee_pct_of_medicare) as fee_pct,
+           string_agg(distinct s.cpt, '/' order by s.cpt) as cpts
     from stg_units_scenarios s
     left join priced_lines so on so.scenario = s.scenario and so.line_key = s.line_key
     left join priced_lines bo on bo.scenario = 'billed' and bo.line_key = s.line_key

@@ -1,6 +1,9 @@
 -- stg_unpaid_claims: claims the payer has not answered (CLAIM_UNPAID, TIMELY_FILING_RISK).
 -- No final remittance, or a final reversal (CLP02 = 22) with no correction after it, and submitted at
 -- least `unpaid_claim_days` before as of. Amount: the sum of the claim's line values (expected allowed).
+-- A claim whose dates cannot be true (first submitted before its first date of service, or a first date of
+-- service after the as-of date) is left out: a filing-limit judgement resting on them would be nonsense (the
+-- report's data-sanity section counts such claims).
 -- Amounts are dollars (DECIMAL(12,2)); dates are DATE; "as of" is audit_params.as_of.
 -- @unique: claim_id
 
@@ -20,7 +23,7 @@ with unanswered as (
 ),
 claim_value as (
     select claim_id, sum(line_value) as claim_value, count(*) as lines,
-           string_agg(distinct value_basis, '; ') as value_basis
+           string_agg(distinct value_basis, '; ' order by value_basis) as value_basis
     from stg_line_status group by claim_id
 )
 select u.*, u.first_submission_date <= u.filing_deadline as filed_timely,
@@ -28,4 +31,6 @@ select u.*, u.first_submission_date <= u.filing_deadline as filed_timely,
        round(coalesce(v.claim_value, 0), 2)::decimal(12,2) as amount_usd
 from unanswered u
 left join claim_value v using (claim_id)
-where u.days_since_submission >= setting_num('unpaid_claim_days');
+where u.days_since_submission >= setting_num('unpaid_claim_days')
+  and u.first_submission_date >= u.first_dos
+  and u.first_dos <= (select as_of from audit_params);

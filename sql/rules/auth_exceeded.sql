@@ -25,7 +25,7 @@ with auth_export_loaded as (
 visits as (
     select patient_key, dos, payer_key,
            any_value(payer_class) as payer_class, any_value(payer_display) as payer_display,
-           any_value(claim_id) as claim_id, any_value(provider_npi) as provider_npi, any_value(source_file) as source_file,
+           min(claim_id) as claim_id, arg_min(provider_npi, claim_id) as provider_npi, arg_min(source_file, claim_id) as source_file,
            bool_or(coalesce(within_auth, false)) as authorized,
            -- the authorization used up (dates cover the visit, count exceeded), for the detail
            arg_min(auth_number, auth_seq) filter (where auth_seq is not null) as auth_number,

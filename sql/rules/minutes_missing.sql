@@ -17,6 +17,7 @@
 --   patient, DOS and code, or whose visit rows carry no minutes (null or 0). Such days are skipped by the
 --   UNITS_* rules.
 -- amount_usd = the line's value (stg_line_status.line_value: 835 allowed when paid, else expected allowed).
+--   $0 when the final 835 denied the line: its value is on the DENIAL_* finding (DESIGN §5 Overlaps).
 -- amount_kind = the line's disposition: at_risk when paid, else recoverable before the filing deadline,
 --   lost after it. fix_by = the filing deadline (DOS + payer timely filing days).
 
@@ -45,14 +46,17 @@ undocumented_lines as (
 select 'MINUTES_MISSING' as rule_id, null as category, null as severity,
        u.claim_id, null as payer_claim_id, u.patient_ref, u.payer_display as payer, u.payer_class, u.dos,
        u.cpt, u.modifiers, u.units::double as units_billed, null::double as units_expected,
-       coalesce(s.line_value, 0)::decimal(12,2) as amount_usd,
+       case when dn.is_denied then 0 else coalesce(s.line_value, 0) end::decimal(12,2) as amount_usd,
        s.disposition as amount_kind,
        u.filing_deadline as fix_by,
        u.cpt || ' billed ' || printf('%g', u.units) || ' timed unit(s) with '
            || case when u.has_visit_row then 'a visit row that records no minutes'
                    else 'no visit row for the code that day' end
-           || ', so the units cannot be supported; the line is worth '
-           || printf('$%.2f', coalesce(s.line_value, 0)) || ' (' || coalesce(s.value_basis, 'no price') || ').' as detail,
+           || ', so the units cannot be supported; '
+           || case when dn.is_denied then 'reported at $0 because ' || dn.denial_note
+                   else 'the line is worth ' || printf('$%.2f', coalesce(s.line_value, 0)) || ' ('
+                        || coalesce(s.value_basis, 'no price') || ')' end || '.' as detail,
        u.source_file, u.rendering_npi as provider_npi
 from undocumented_lines u
 join stg_line_status s using (line_key)
+join stg_line_denial dn using (line_key)

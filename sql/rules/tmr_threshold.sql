@@ -33,7 +33,7 @@ exposed as (
            coalesce(sum(o.ot_amount) filter (where m.has_kx or m.has_liability_mod), 0)::decimal(12,2) as exposed_amount,
            count(*) filter (where m.has_kx or m.has_liability_mod) as exposed_lines,
            count(*) filter (where not (m.has_kx or m.has_liability_mod)) as kx_missing_lines,
-           coalesce(string_agg(distinct o.price_basis, '; '), 'no price') as price_basis
+           coalesce(string_agg(distinct o.price_basis, '; ' order by o.price_basis), 'no price') as price_basis
     from crossing c
     join ot_lines o on o.patient_key = c.patient_key and o.year = c.year and o.line_seq >= c.crossing_seq
     join stg_claim_lines m on m.line_key = o.line_key

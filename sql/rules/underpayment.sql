@@ -15,7 +15,8 @@
 --   their dollars on DENIAL_*): payer_class medicare, or a payer whose fee % of Medicare was set in
 --   practice.toml (stg_payers.config_name matched a config_payers row with fee_pct_of_medicare). The
 --   directory's default percentages are a pricing proxy, never a contract rate (RULEBOOK §11.3/§11.4), so
---   other payers get no underpayment finding; nor does the median fallback.
+--   other payers get no underpayment finding; nor does the median fallback, nor a line priced from a
+--   proxy fee schedule (a year or code with no CMS release loaded: RULEBOOK §11.4).
 -- Fires when: remit_allowed (AMT*B6, else paid + PR + CO-253) < expected allowed (MPPR per visit, CO
 --   differential) - tolerance; tolerance = medicare_underpayment_tolerance_per_unit x units for
 --   Medicare, other_underpayment_tolerance_per_line for other payers.
@@ -28,7 +29,7 @@ with paid_lines as (
     join stg_claim_lines l using (line_key)
     join stg_line_match m using (line_key)
     join stg_remit_lines_final r on r.source_file = m.remit_source_file and r.segment_pos = m.remit_segment_pos
-    where s.paid > 0 and not s.is_denied and s.fee_schedule_priced
+    where s.paid > 0 and not s.is_denied and s.fee_schedule_priced and not s.is_proxy
       and s.remit_allowed is not null and s.expected_allowed is not null
       and (s.payer_class = 'medicare'
            or exists (select 1 from stg_payers py join config_payers c on c.name = py.config_name

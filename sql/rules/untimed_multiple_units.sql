@@ -18,15 +18,18 @@
 -- amount_usd = |visit price as billed - visit price with that line at units_expected| (MPPR engine,
 --   DESIGN §4; normally the excess unit's MPPR-reduced amount); median allowed x excess units when no
 --   fee schedule; 0 when neither.
+--   $0 when the final 835 denied the line: nothing was paid to refund (DESIGN §5 Overlaps).
 -- amount_kind = overbilled. fix_by = empty.
 
 with excess_lines as (
     select * from stg_untimed_excess
 ),
 priced as (
-    select e.*, p.amount_usd, p.value_basis
+    select e.*, case when dn.is_denied then 0 else p.amount_usd end::decimal(12,2) as amount_usd,
+           p.amount_usd as excess_value, p.value_basis, dn.is_denied, dn.denial_code
     from excess_lines e
     join stg_units_prices p on p.scenario = e.scenario
+    join stg_line_denial dn using (line_key)
 )
 select 'UNTIMED_MULTIPLE_UNITS' as rule_id, null as category, null as severity,
        claim_id, null as payer_claim_id, patient_ref, payer_display as payer, payer_class, dos,
@@ -34,6 +37,8 @@ select 'UNTIMED_MULTIPLE_UNITS' as rule_id, null as category, null as severity,
        amount_usd, 'overbilled' as amount_kind, null::date as fix_by,
        cpt || ' is billed once a day but carries ' || printf('%g', units_day) || ' units on this day ('
            || printf('%g', units) || ' on this line); the ' || printf('%g', excess_units)
-           || ' excess unit(s) are worth ' || printf('$%.2f', amount_usd) || ' (' || value_basis || ').' as detail,
+           || ' excess unit(s) are worth ' || printf('$%.2f', excess_value) || ' (' || value_basis || ')'
+           || case when is_denied then '; reported at $0 because the final 835 denied the line (' || denial_code
+                                       || '): nothing was paid to refund' else '' end || '.' as detail,
        source_file, rendering_npi as provider_npi
 from priced

@@ -20,7 +20,7 @@ create or replace table fee_schedule as
 with rvu_src as (
     select 'imported' as origin, cpt, coalesce(modifier, '') as modifier, status,
            work_rvu::decimal(8,3) as work_rvu, nf_pe_rvu::decimal(8,3) as nf_pe_rvu, mp_rvu::decimal(8,3) as mp_rvu,
-           mppr_ind, conversion_factor::decimal(10,4) as rvu_cf, effective_from, effective_to, release,
+           try_cast(mppr_ind as integer) as mppr_ind, conversion_factor::decimal(10,4) as rvu_cf, effective_from, effective_to, release,
            'CMS ' || release || ' (imported with rcm-audit reference import)' as source
     from ref_rvu
     where not coalesce(qpp, false) and effective_from is not null

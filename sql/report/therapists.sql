@@ -1,0 +1,24 @@
+-- therapists: unit, modifier, minutes and coding findings per rendering NPI (findings.provider_npi), with
+-- the lines the NPI billed (stg_claim_lines) — where training or templates help most; the $cap NPIs with
+-- the most findings. n_providers = how many NPIs have such findings. Parameters: $cap.
+with groups(rule_id, grp) as (
+    values ('UNITS_UNDERBILLED', 'Units'), ('UNITS_OVERBILLED', 'Units'), ('UNITS_MISALLOCATED', 'Units'),
+           ('UNTIMED_MULTIPLE_UNITS', 'Units'), ('MUE_EXCEEDED', 'Units'),
+           ('GO_MISSING', 'Modifiers'), ('DISCIPLINE_MODIFIER_WRONG', 'Modifiers'), ('KX_MISSING', 'Modifiers'),
+           ('CO_MODIFIER_MISSING', 'Modifiers'), ('CO_MODIFIER_UNNEEDED', 'Modifiers'),
+           ('NCCI_MODIFIER_MISSING', 'Modifiers'), ('MINUTES_MISSING', 'Minutes'), ('CODING_EDIT', 'Coding')
+),
+f as (
+    select coalesce(f.provider_npi, 'not recorded') as npi, f.amount_usd, f.amount_kind, g.grp
+    from findings f join groups g using (rule_id)
+),
+lines as (select rendering_npi as npi, count(*) as n_lines from stg_claim_lines group by 1)
+select f.npi, count(*) as total, sum(f.amount_usd)::double as dollars,
+       coalesce(sum(f.amount_usd) filter (where f.amount_kind = 'overbilled'), 0)::double as overbilled,
+       count(*) filter (where f.grp = 'Units') as units, count(*) filter (where f.grp = 'Modifiers') as modifiers,
+       count(*) filter (where f.grp = 'Minutes') as minutes, count(*) filter (where f.grp = 'Coding') as coding,
+       min(l.n_lines) as n_lines, count(*) over () as n_providers
+from f left join lines l using (npi)
+group by f.npi
+order by total desc, f.npi
+limit $cap
