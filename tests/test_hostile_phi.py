@@ -77,15 +77,19 @@ def test_no_planted_phi_from_an_export_in_any_output(export_audit, where):
 
 def test_every_damage_is_answered_with_its_place(x12_audit):
     """The messages are there — with the place (segment number and element) — just without the PHI."""
-    rows = {(f, p): r for f, p, _, r in x12_audit["issue rows"]}
-    assert rows[("corrupt_nm1.837", "segment 17")] == "2 segment(s) with an unreadable segment id skipped (the first here)"
-    assert rows[("bad_dob.837", "segment 43 (DMG), DMG02")].startswith("DMG02 is not a real calendar date")
-    assert rows[("huge_element.837", "segment 22 (CLM), CLM02")] == "CLM02 is not an amount; stored as empty"
-    assert rows[("glued.835", "segment 18 (CAS), CAS06")] == "CAS06 is not an amount; stored as empty"
-    assert rows[("name_in_values.837", "segment 28 (SV1), SV104")] == "SV104 is not a finite number of units; stored as empty"
-    assert rows[("envelope.837", "segment 50 (SE)")].startswith("SE01 (not a count) does not match the 48 segments")
-    assert "truncated" in rows[("truncated_name.837", "segment 3 (ST)")]
-    assert all(len(r) < 200 for r in rows.values())                     # a 100 KB element is never echoed
+    rows: dict[tuple[str, str], list[str]] = {}
+    for f, p, _, r in x12_audit["issue rows"]:
+        rows.setdefault((f, p), []).append(r)
+    assert rows[("corrupt_nm1.837", "segment 17")] == ["2 segment(s) with an unreadable segment id skipped (the first here)"]
+    assert rows[("bad_dob.837", "segment 43 (DMG), DMG02")][0].startswith("DMG02 is not a real calendar date")
+    assert rows[("huge_element.837", "segment 22 (CLM), CLM02")] == ["CLM02 is not an amount; stored as empty"]
+    assert rows[("glued.835", "segment 18 (CAS), CAS06")] == ["CAS06 is not an amount; stored as empty"]
+    assert rows[("name_in_values.837", "segment 28 (SV1), SV104")] == ["SV104 is not a finite number of units; stored as empty"]
+    assert sorted(rows[("envelope.837", "segment 50 (SE)")]) == [
+        "SE01 (not a count) does not match the 48 segments of the transaction at segment 3 (ST); loaded anyway",
+        "SE02 does not match ST02 of the transaction at segment 3 (ST)"]
+    assert "truncated" in rows[("truncated_name.837", "segment 3 (ST)")][0]
+    assert all(len(r) < 200 for rs in rows.values() for r in rs)        # a 100 KB element is never echoed
     log = x12_audit["ingest-log.csv"]
     assert "clean.837,837P,loaded,2,3,0,0" in log and "clean.835,835,loaded,3,2,0,0" in log
 

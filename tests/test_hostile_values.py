@@ -15,19 +15,10 @@ from pipelines.config import PracticeConfig
 from pipelines.ingest import ingest_paths
 from pipelines.ingest.x12 import read_x12
 from pipelines.pipeline import check, stage_data
-from pipelines.warehouse import connect
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "x12"
 BASE_837 = (FIX / "base.837").read_text()
 BASE_835 = (FIX / "base.835").read_text()
-
-
-@pytest.fixture
-def con():
-    """A fresh in-memory audit database with the raw tables."""
-    c = connect(":memory:")
-    yield c
-    c.close()
 
 
 def load(con, tmp_path: Path, text: str, name: str):
