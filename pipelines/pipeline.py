@@ -74,9 +74,11 @@ def ingest_files(con: duckdb.DuckDBPyConnection, paths: list[Path], cfg: Practic
     return results
 
 
-def stage_data(con: duckdb.DuckDBPyConnection, cfg: PracticeConfig, as_of: dt.date | None = None) -> dict:
-    """Seeds, reference data, parameters and every staged table (pipelines.stage)."""
-    return stage(con, cfg, as_of)
+def stage_data(con: duckdb.DuckDBPyConnection, cfg: PracticeConfig, as_of: dt.date | None = None,
+               timings: dict[str, float] | None = None) -> dict:
+    """Seeds, reference data, parameters and every staged table (pipelines.stage); `timings` gets the
+    seconds of each step and model when given."""
+    return stage(con, cfg, as_of, timings=timings)
 
 
 def check(con: duckdb.DuckDBPyConnection) -> dict[str, float]:

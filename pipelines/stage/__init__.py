@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import duckdb
 
@@ -24,8 +25,11 @@ from .seeds import SeedError, load_seeds, validate_seeds
 __all__ = ["InvariantError", "ModelError", "SeedError", "load_models", "match_rates", "stage"]
 
 
-def stage(con: duckdb.DuckDBPyConnection, cfg: PracticeConfig, as_of: dt.date | None = None) -> dict:
-    """Stage everything loaded so far; returns the audit parameters (as_of, locality, period)."""
+def stage(con: duckdb.DuckDBPyConnection, cfg: PracticeConfig, as_of: dt.date | None = None,
+          timings: dict[str, float] | None = None) -> dict:
+    """Stage everything loaded so far; returns the audit parameters (as_of, locality, period). `timings`, when
+    given, gets the seconds of each step ('seeds', 'models', 'invariants', ...) and of each model ('model x')."""
+    clock = _Clock(timings)
     load_seeds(con)
     write_config_tables(con, cfg)
     register_reference(con, cfg.reference_dir)
@@ -33,10 +37,27 @@ def stage(con: duckdb.DuckDBPyConnection, cfg: PracticeConfig, as_of: dt.date | 
     validate_seeds(con)
     con.execute(read_sql("macros.sql"))
     params = write_audit_params(con, cfg, as_of)
-    run_models(con)
+    clock.lap("seeds, configuration, parameters")
+    run_models(con, timings)
+    clock.lap("models")
     assert_invariants(con)
+    clock.lap("invariants")
     write_assumptions(con)
+    clock.lap("assumptions")
     return params
+
+
+class _Clock:
+    """Laps of the staging steps into a timings dict (nothing when it is None)."""
+
+    def __init__(self, timings: dict[str, float] | None):
+        self.timings, self.t = timings, time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        if self.timings is not None:
+            self.timings[name] = now - self.t
+        self.t = now
 
 
 def match_rates(con: duckdb.DuckDBPyConnection) -> list[tuple[str, float | None, int, int]]:

@@ -17,6 +17,7 @@ every violated invariant named.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -101,11 +102,15 @@ def _ordered(models: dict[str, Model]) -> list[Model]:
     return done
 
 
-def run_models(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Create every staging model in dependency order; returns their names in that order."""
+def run_models(con: duckdb.DuckDBPyConnection, timings: dict[str, float] | None = None) -> list[str]:
+    """Create every staging model in dependency order; returns their names in that order. `timings`, when
+    given, gets the seconds of each model under 'model <name>'."""
     order = load_models()
     for m in order:
+        t = time.perf_counter()
         con.execute(m.sql)
+        if timings is not None:
+            timings[f"model {m.name}"] = time.perf_counter() - t
     return [m.name for m in order]
 
 
