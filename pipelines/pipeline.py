@@ -21,13 +21,13 @@ from pathlib import Path
 import duckdb
 from rich.console import Console
 
-from .checks import run_rules, write_findings_csv
 from .config import PracticeConfig, describe, find_config, load_config, store_config
 from .errors import InputError
 from .ingest import ingest_paths
-from .prioritize import prioritize
-from .stage import match_rates, stage
 from .warehouse import connect
+
+# checks, prioritize (pandas) and stage are imported where they are used: `rcm-audit ingest` of X12 files
+# needs none of them (the process start is part of what an analyst waits for).
 
 INGEST_LOG_COLUMNS = ["source_file", "kind", "status", "claims_loaded", "lines_loaded", "claims_rejected",
                       "lines_rejected", "lines_skipped", "message"]
@@ -75,14 +75,17 @@ def ingest_files(con: duckdb.DuckDBPyConnection, paths: list[Path], cfg: Practic
 
 
 def stage_data(con: duckdb.DuckDBPyConnection, cfg: PracticeConfig, as_of: dt.date | None = None,
-               timings: dict[str, float] | None = None) -> dict:
+               timings: dict[str, float] | None = None, targets: tuple[str, ...] | None = None) -> dict:
     """Seeds, reference data, parameters and every staged table (pipelines.stage); `timings` gets the
-    seconds of each step and model when given."""
-    return stage(con, cfg, as_of, timings=timings)
+    seconds of each step and model when given; `targets`: only those models and what they depend on."""
+    from .stage import stage
+    return stage(con, cfg, as_of, timings=timings, targets=targets)
 
 
 def check(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
     """Every rule -> findings and coverage, then the recommendations and each finding's rank."""
+    from .checks import run_rules
+    from .prioritize import prioritize
     timings = run_rules(con)
     prioritize(con)
     return timings
@@ -112,6 +115,7 @@ def ingest_summary(con: duckdb.DuckDBPyConnection) -> str:
 
 def write_outputs(con: duckdb.DuckDBPyConnection, out_dir: Path, show_phi: bool = False) -> dict:
     """findings.csv, assumptions.csv, worklist.xlsx and audit-report.pdf of a checked database."""
+    from .checks import write_findings_csv
     from .report import render_pdf, write_assumptions_csv, write_worklist   # the report stack only when rendering
 
     n = write_findings_csv(con, out_dir / "findings.csv")
@@ -150,6 +154,7 @@ def run_audit(input_dir: Path, out_dir: Path, config: Path | None = None, as_of:
 
     t = time.perf_counter()
     params = stage_data(con, cfg, as_of)
+    from .stage import match_rates
     rates = match_rates(con)
     timings["stage"] = time.perf_counter() - t
     for label, rate, num, den in rates:
