@@ -175,8 +175,12 @@ def audit(input_dir: Path = typer.Argument(..., help="The folder the practice se
           config: Optional[Path] = typer.Option(None, "--config", help="practice.toml (default: the one in INPUT_DIR)."),
           as_of: Optional[str] = typer.Option(None, "--as-of", help="Judge deadlines as of this date (YYYY-MM-DD)."),
           show_phi: bool = typer.Option(False, "--show-phi", help="Show patient names in the outputs."),
-          reference: Optional[Path] = REFERENCE_OPTION) -> None:
-    """The main job: ingest -> stage -> check -> prioritize -> report, writing every output."""
+          reference: Optional[Path] = REFERENCE_OPTION,
+          baseline: Optional[Path] = typer.Option(None, "--baseline", help="The day-0 audit (its output folder or "
+                                                  "audit.duckdb): also write follow-up-report.pdf and follow-up.csv.")
+          ) -> None:
+    """The main job: ingest -> stage -> check -> prioritize -> report, writing every output (with --baseline,
+    the day-30 follow-up of an earlier audit too)."""
     from rich.progress import Progress
 
     from .ingest import discover
@@ -196,7 +200,7 @@ def audit(input_dir: Path = typer.Argument(..., help="The folder the practice se
                 _print_file(r)
 
         run_audit(input_dir, out_dir, config=config, as_of=when, show_phi=show_phi, console=console,
-                  on_file=on_file, reference=reference)
+                  on_file=on_file, reference=reference, baseline=baseline)
 
 
 @app.command()

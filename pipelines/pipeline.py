@@ -121,14 +121,20 @@ def write_outputs(con: duckdb.DuckDBPyConnection, out_dir: Path, show_phi: bool 
 
 def run_audit(input_dir: Path, out_dir: Path, config: Path | None = None, as_of: dt.date | None = None,
               show_phi: bool = False, console: Console | None = None, on_file: Callable | None = None,
-              reference: Path | None = None) -> dict:
+              reference: Path | None = None, baseline: Path | None = None) -> dict:
     """Run the audit and write audit-report.pdf, findings.csv, worklist.xlsx, ingest-log.csv and
-    audit.duckdb into out_dir. Raises InputError only when nothing could be audited."""
+    audit.duckdb into out_dir. Raises InputError only when nothing could be audited. With `baseline` (an
+    earlier audit's output folder or audit.duckdb) also the day-30 follow-up: follow-up.csv and
+    follow-up-report.pdf (pipelines.followup); a baseline that cannot be one is refused before any output."""
     console = console or Console(quiet=True)
     if not input_dir.is_dir():
         raise InputError("input folder not found", str(input_dir))
     cfg = resolve_config(config, [input_dir])
     cfg.reference_dir = reference
+    base_db = None
+    if baseline is not None:
+        from .followup import resolve_baseline
+        base_db = resolve_baseline(baseline, out_dir, as_of=as_of or cfg.as_of, npi=cfg.npi)
     out_dir.mkdir(parents=True, exist_ok=True)
     db_path = out_dir / "audit.duckdb"
     for stale in (db_path, Path(str(db_path) + ".wal")):
@@ -148,6 +154,9 @@ def run_audit(input_dir: Path, out_dir: Path, config: Path | None = None, as_of:
 
     t = time.perf_counter()
     params = stage_data(con, cfg, as_of)
+    if base_db is not None:
+        from .followup import check_same_practice
+        check_same_practice(con, base_db)
     rates = match_rates(con)
     timings["stage"] = time.perf_counter() - t
     for label, rate, num, den in rates:
@@ -160,8 +169,26 @@ def run_audit(input_dir: Path, out_dir: Path, config: Path | None = None, as_of:
     t = time.perf_counter()
     written = write_outputs(con, out_dir, show_phi=show_phi)
     timings["report"] = time.perf_counter() - t
+    follow_up = None
+    if base_db is not None:
+        from .followup import run_follow_up
+        t = time.perf_counter()
+        follow_up = run_follow_up(con, base_db, out_dir, show_phi=show_phi)
+        timings["follow_up"] = time.perf_counter() - t
     con.close()
     db_path.chmod(0o600)
+    if show_phi:          # outputs that may name patients: readable by their owner only
+        for out in out_dir.iterdir():
+            if out.is_file() and out.name != db_path.name:
+                out.chmod(0o600)
     console.print(f"{written['findings']} findings as of {params['as_of']}; wrote {out_dir}/audit-report.pdf "
                   f"({written['pdf'].get('pages')} pages), findings.csv, worklist.xlsx, ingest-log.csv, audit.duckdb")
-    return {"findings": written["findings"], "as_of": params["as_of"], "timings": timings, "pdf": written["pdf"]}
+    if follow_up is not None:
+        by = follow_up["by_status"]
+        console.print(f"follow-up of {follow_up['findings']} baseline findings (day 0 {follow_up['base_as_of']}): "
+                      f"recovered {by['recovered']} (${follow_up['recovered_usd']:,.2f}), corrected {by['corrected']}, "
+                      f"open {by['open']} (${follow_up['recoverable_usd']:,.2f} still recoverable), lost {by['lost']} "
+                      f"(${follow_up['lost_since_usd']:,.2f} since day 0), withdrawn {by['withdrawn']}; wrote "
+                      f"follow-up-report.pdf ({follow_up['pdf'].get('pages')} pages), follow-up.csv")
+    return {"findings": written["findings"], "as_of": params["as_of"], "timings": timings, "pdf": written["pdf"],
+            "follow_up": follow_up}

@@ -26,7 +26,7 @@ with m as (
 ),
 x as (
     select b.*, p.base_as_of, p.new_as_of,
-           r.paid_since, r.allocated, r.evidence as pay_evidence, r.counted_on,
+           r.paid_since, r.allocated, r.evidence as pay_evidence, r.counted_on, r.last_payment_date,
            rb.rebill_date, rb.rebill_file, rb.rebill_claim_id,
            coalesce(cv.covered, false) as covered,
            m.fid is not null as still_found, m.new_kind, m.new_fix_by,
@@ -65,6 +65,7 @@ select fid, rule_id, claim_id, dos, cpt, patient_ref, patient_key, payer, payer_
             when status = 'open' and deadline is not null then greatest(deadline - new_as_of, 0)::integer
             when status = 'lost' then least(coalesce(deadline - new_as_of, 0), 0)::integer end as days_left,
        deadline, covered, still_found, rebill_date, coalesce(paid_since, 0)::decimal(12, 2) as paid_since,
+       last_payment_date, reason,
        case status
            when 'recovered' then
                case when coalesce(allocated, 0) > 0 then 'recovered ' || fu_money(allocated) || ' since day 0: ' || pay_evidence
