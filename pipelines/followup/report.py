@@ -32,7 +32,7 @@ from ..resources import read_sql, templates_dir
 
 log = logging.getLogger(__name__)
 
-CAPS = {"recs": 30, "recovered": 8, "new": 10, "due": 12}
+CAPS = {"recs": 30, "recovered": 6, "new": 8, "due": 10}
 
 STATUS_WORDS = {
     "recovered": ("Recovered", "paid by the payer since day 0"),

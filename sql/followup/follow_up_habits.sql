@@ -3,6 +3,8 @@
 -- day 0 = the baseline's own period, since = DOS after day 0 (fu_habit_before / fu_habit_after), both within
 -- the recommendation's payer scope (all payers; its one payer; or, for "other payers", every payer the rule's
 -- payer-specific recommendations do not name).
+--   after_rate is left empty when fewer than $min_eligible services were eligible since day 0 (never a rate from
+--   a handful of lines).
 --   verdict  too_early  fewer than $min_eligible eligible since day 0: no rate is a trend
 --            no_baseline  fewer than $min_eligible eligible in the baseline's period
 --            fewer / more  the two rates differ by two standard errors or more (two-proportion test)
@@ -44,7 +46,7 @@ joined as (
 rated as (
     select *,
            case when before_eligible > 0 then round(100.0 * before_hits / before_eligible, 1) end as before_rate,
-           case when after_eligible > 0 then round(100.0 * after_hits / after_eligible, 1) end as after_rate,
+           case when after_eligible >= $min_eligible then round(100.0 * after_hits / after_eligible, 1) end as after_rate,
            (before_hits + after_hits)::double / nullif(before_eligible + after_eligible, 0) as pooled
     from joined
 )
