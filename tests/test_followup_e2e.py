@@ -204,3 +204,127 @@ def build_day30(baseline_db: Path, folder: Path, only_new: bool) -> dict:
         w.writerow([poc[2], plan_start.strftime("%m/%d/%Y"), (plan_start + dt.timedelta(days=89)).strftime("%m/%d/%Y"),
                     plan_start.strftime("%m/%d/%Y"), "Initial", "1456092380", "Medicare Part B (NGS J-K)"])
     return plants
+
+
+# --- the tests ---------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def day0(tmp_path_factory):
+    """`rcm-audit audit sample_data`: the baseline."""
+    if not (SAMPLE / "expected_findings.csv").exists():
+        pytest.skip("sample_data/ has not been generated")
+    out = tmp_path_factory.mktemp("day0")
+    result = CliRunner().invoke(app, ["audit", str(SAMPLE), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="module", params=[False, True], ids=["all-files", "only-new-files"])
+def day30(request, day0, tmp_path_factory):
+    """`rcm-audit audit DAY30 -o OUT30 --baseline OUT0`, DAY30 holding every file or only the new ones."""
+    folder = tmp_path_factory.mktemp("day30-input") / "input"
+    plants = build_day30(day0 / "audit.duckdb", folder, only_new=request.param)
+    out = tmp_path_factory.mktemp("day30")
+    result = CliRunner().invoke(app, ["audit", str(folder), "-o", str(out), "--baseline", str(day0)])
+    assert result.exit_code == 0, result.output
+    rows = read_follow_up_csv(out / "follow-up.csv")
+    text = " ".join(p.extract_text() for p in PdfReader(out / "follow-up-report.pdf").pages)
+    return {"only_new": request.param, "out": out, "plants": plants, "rows": rows, "output": result.output,
+            "by_key": {(r["rule_id"], r["claim_id"], r["dos"], r["cpt"]): r for r in rows}, "text": text,
+            "pages": len(PdfReader(out / "follow-up-report.pdf").pages)}
+
+
+def test_every_baseline_finding_has_one_row_with_a_status(day0, day30):
+    with (day0 / "findings.csv").open(newline="") as fh:
+        baseline = list(csv.DictReader(fh))
+    assert len(day30["rows"]) == len(baseline) == 726
+    assert {r["status"] for r in day30["rows"]} <= set(STATUSES)
+    with (day30["out"] / "follow-up.csv").open(newline="") as fh:
+        assert next(csv.reader(fh)) == FOLLOW_UP_COLUMNS
+    # patient_ref is the day-0 pseudonym of the same finding
+    refs = {(r["rule_id"], r["claim_id"], r["dos"], r["cpt"], r["patient_ref"]) for r in baseline}
+    assert {(r["rule_id"], r["claim_id"], r["dos"], r["cpt"], r["patient_ref"]) for r in day30["rows"]} <= refs
+
+
+def test_paid_items_are_recovered_to_the_cent(day30):
+    assert len(day30["plants"]["paid"]) == 6
+    for key, amount in day30["plants"]["paid"].items():
+        row = day30["by_key"][key]
+        assert (row["status"], Decimal(row["amount_recovered_usd"])) == ("recovered", amount), row
+        assert "ERA_followup_20261211.835 of 2026-12-11" in row["evidence"]
+    total = sum(day30["plants"]["paid"].values())
+    assert sum(Decimal(r["amount_recovered_usd"]) for r in day30["rows"]) == total
+
+
+def test_the_resubmitted_denial_is_corrected(day30):
+    (key,) = day30["plants"]["corrected"]
+    row = day30["by_key"][key]
+    assert row["status"] == "corrected" and "resubmitted 2026-12-01" in row["evidence"]
+    assert sum(r["status"] == "corrected" for r in day30["rows"]) == 1
+
+
+def test_the_plan_of_care_now_on_file_withdraws_the_finding_only_when_its_visit_is_in_the_files(day30):
+    rows = [day30["by_key"][k] for k in day30["plants"]["withdrawn"]]
+    assert rows
+    if day30["only_new"]:
+        assert {r["status"] for r in rows} == {"open"}
+        assert not any(r["status"] == "withdrawn" for r in day30["rows"])
+    else:
+        assert {r["status"] for r in rows} == {"withdrawn"}
+        assert all("a plan of care starting" in r["evidence"] for r in rows)
+        assert sum(r["status"] == "withdrawn" for r in day30["rows"]) == len(rows)
+
+
+def test_untouched_findings_are_open_or_lost_by_their_deadlines(day30):
+    day30_as_of = PAY_DATE
+    untouched = [r for r in day30["rows"] if r["status"] in ("open", "lost") and r["days_left"] != ""]
+    assert len(untouched) > 200
+    for r in untouched:
+        assert (int(r["days_left"]) >= 0) == (r["status"] == "open"), r
+    # a denial whose reopening window ends between day 0 and day 30 is lost since day 0
+    lost = [r for r in untouched if r["status"] == "lost" and r["rule_id"] == "DENIAL_RECOVERABLE"]
+    assert lost and all(dt.date.fromisoformat(r["evidence"].split()[1]) < day30_as_of for r in lost)
+
+
+def test_report_figures_equal_the_sums_of_follow_up_csv(day30):
+    fig = figures(day30["rows"], PAY_DATE)
+    assert fig["recovered_usd"] == sum(day30["plants"]["paid"].values())
+    assert fig["recoverable_usd"] > 0 and fig["lost_since_usd"] > 0
+    for value in (fig["recovered_usd"], fig["recoverable_usd"], fig["lost_since_usd"]):
+        assert money(value) in day30["text"]
+    assert f"{fig['recoverable_usd']:,.2f}" in day30["output"]          # the command's summary line
+    assert 2 <= day30["pages"] <= 5
+
+
+def test_the_new_claims_after_day_0_are_new_findings(day30):
+    con = duckdb.connect(str(day30["out"] / "audit.duckdb"), read_only=True)
+    try:
+        status = dict(con.execute("""select claim_id, follow_up_status from findings
+                                     where rule_id = 'GO_MISSING' and claim_id like 'CRFU-%'""").fetchall())
+        kinds = {r[0] for r in con.execute("select distinct follow_up_status from findings").fetchall()}
+    finally:
+        con.close()
+    assert status == {"CRFU-0002": "new"}
+    assert kinds <= {"baseline", "new", "newly_visible"}
+
+
+def test_no_phi_in_the_follow_up_outputs(day0, day30):
+    con = duckdb.connect(str(day0 / "audit.duckdb"), read_only=True)
+    try:
+        names = {n for row in con.execute("select distinct patient_last, subscriber_member_id from claims").fetchall()
+                 for n in row if n and len(n) > 4}
+    finally:
+        con.close()
+    csv_text = (day30["out"] / "follow-up.csv").read_text()
+    pdf_text = day30["text"].upper()
+    leaked = {n for n in names if n in csv_text or n.upper() in pdf_text}
+    assert not leaked
+
+
+def test_a_wrong_baseline_is_refused_before_any_output(tmp_path):
+    (tmp_path / "notes.txt").write_text("not a database")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["audit", str(SAMPLE), "-o", str(out), "--baseline", str(tmp_path / "notes.txt")])
+    assert result.exit_code == 2
+    assert "not an rcm-audit database" in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not out.exists()
