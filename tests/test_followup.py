@@ -388,3 +388,24 @@ def test_compare_with_expected_names_each_difference():
     diffs = compare_with_expected(actual, expected)
     assert diffs == ["GO_MISSING/G1/2025-05-01/97530: expected [('corrected', Decimal('0.00'))], "
                      "got [('open', Decimal('0.00'))]"]
+
+
+def test_minutes_repeated_by_a_refreshed_export_do_not_withdraw_a_units_finding(tmp_path):
+    """97530 x3 billed for 30 documented minutes: UNITS_OVERBILLED on day 0. The day-30 folder holds the old visit
+    export and a refreshed one repeating its row: 60 minutes summed, the finding disappears, but sums of repeated
+    rows are no evidence: it stays open (exposure), with the reason it is kept."""
+    p0 = MiniPractice()
+    p0.paid_control_claim()
+    p0.claim("V1", "2025-05-01", [("97530", "GO", 3)])
+    p0.remit("V1", "2025-05-20", [("97530", "GO", 100.00, 100.00)])
+    p0.visit("2025-05-01", "97530", minutes=30)
+    p1 = copy.deepcopy(p0)
+    p1.visits.append(dict(p1.visits[0], source_file="visits_refreshed.csv"))
+    rules = ["UNITS_OVERBILLED", "UNITS_UNDERBILLED", "DENIAL_RECOVERABLE"]
+    con, _, rows = follow(tmp_path, p0, p1, rules=rules)
+    row = rows[("UNITS_OVERBILLED", "V1", "2025-05-01", "97530")]
+    assert (row["status"], row["days_left"]) == ("open", "")
+    assert "do not show why" in row["evidence"]
+    assert con.execute("select still_found, covered from follow_up where rule_id = 'UNITS_OVERBILLED'").fetchone() \
+        == (False, True)                                      # the day-30 audit no longer finds it
+    con.close()

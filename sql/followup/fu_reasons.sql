@@ -14,7 +14,8 @@
 --   MASSHEALTH_PA_MISSING, AUTH_EXCEEDED   an authorization now on file covers the date
 --   MASSHEALTH_RX_LAPSED     a prescription or plan signed within the renewal limit before the date
 --   MINUTES_MISSING          the documentation now shows minutes for the code that day
---   UNITS_*                  the documented minutes, or the units the claims bill, differ from day 0
+--   UNITS_*                  the documented minutes, or the units the claims bill, differ from day 0 (not when
+--                            the day's visit rows come from several export files: sums of repeated rows prove nothing)
 --   line coding rules and CO_*   the claim now on file bills the line with other modifiers (other units for
 --                            UNTIMED_MULTIPLE_UNITS, MUE_EXCEEDED), or no longer bills the code; CO_*: also the
 --                            assistant's documented minutes differ from day 0
@@ -22,8 +23,10 @@
 --                            passes the threshold by that date
 create or replace temp table fu_reasons as
 with b as (select * from fu_baseline),
-new_minutes as (
-    select patient_key, dos, cpt, sum(minutes) as minutes, sum(ota_minutes_eff) as ota_minutes
+new_minutes as (   -- n_files > 1: the day's rows come from several exports (a refreshed export beside the old
+                   -- one repeats them), so their sums are no evidence
+    select patient_key, dos, cpt, sum(minutes) as minutes, sum(ota_minutes_eff) as ota_minutes,
+           count(distinct source_file) as n_files
     from stg_visit_lines group by all
 ),
 base_minutes as (
@@ -118,6 +121,7 @@ reasons as (
     left join base_minutes om on om.patient_key = b.patient_key and om.dos = b.dos and om.cpt = b.cpt
     left join new_units nu on nu.patient_key = b.patient_key and nu.dos = b.dos and nu.cpt = b.cpt
     where b.rule_id in ('UNITS_UNDERBILLED', 'UNITS_OVERBILLED', 'UNITS_MISALLOCATED')
+      and coalesce(nm.n_files, 0) <= 1
       and (nm.minutes is distinct from om.minutes or coalesce(nu.units, 0) is distinct from coalesce(b.units_billed, 0))
     union all
     select b.fid, 2,
@@ -139,6 +143,7 @@ reasons as (
     left join new_minutes nm on nm.patient_key = b.patient_key and nm.dos = b.dos and nm.cpt = b.cpt
     left join base_minutes om on om.patient_key = b.patient_key and om.dos = b.dos and om.cpt = b.cpt
     where b.rule_id in ('CO_MODIFIER_MISSING', 'CO_MODIFIER_UNNEEDED')
+      and coalesce(nm.n_files, 0) <= 1
       and (nm.ota_minutes is distinct from om.ota_minutes or nm.minutes is distinct from om.minutes)
     union all
     select b.fid, 4, 'with every day-0 file and the new ones, the patient''s ' || year(b.dos)
