@@ -81,7 +81,7 @@ def _print_file(r) -> None:
 
 def _print_rates(rates) -> None:
     for label, rate, num, den in rates:
-        console.print(f"  {label}: {num}/{den}" + (f" ({rate:.1%})" if den else ""))
+        console.print(f"  {label}: {num}/{den}" + (f" ({rate:.1%})" if den else " (nothing to match)"))
 
 
 def _open_db(db: Path):
@@ -99,12 +99,14 @@ def ingest(paths: list[Path] = typer.Argument(..., help="Files or folders (read 
            reference: Optional[Path] = REFERENCE_OPTION) -> None:
     """Load 837P, 835 and CSV/XLSX exports into the audit database; one line per file."""
     from .config import describe
+    from .outputs import prepare_output_dir
     from .pipeline import ingest_files, ingest_summary, resolve_config, stage_data
     from .stage import match_rates
     from .warehouse import connect
 
     cfg = resolve_config(config, paths)
     cfg.reference_dir = reference
+    prepare_output_dir(db.parent)                  # a folder we can write the database into (else one line)
     con = connect(db)
     ingest_files(con, paths, cfg, "ingest", on_file=_print_file)
     console.print(ingest_summary(con))
@@ -159,12 +161,15 @@ def report(db: Path = typer.Option(..., "--db", help="A checked audit database."
            out: Path = typer.Option(..., "-o", "--out", help="The PDF to write."),
            show_phi: bool = typer.Option(False, "--show-phi", help="Show patient names (never by default).")) -> None:
     """Render the PDF from a checked database."""
+    from .outputs import prepare_output_dir, writing_outputs
     from .report import render_pdf
 
     con = _open_db(db)
+    prepare_output_dir(out.parent)
     if not con.execute("select count(*) from information_schema.tables where table_name = 'findings'").fetchone()[0]:
         raise InputError("no findings table; run `rcm-audit check` first", str(db))
-    info = render_pdf(con, out, show_phi=show_phi)
+    with writing_outputs(out.parent, show_phi):
+        info = render_pdf(con, out, show_phi=show_phi)
     console.print(f"wrote {out} ({info.get('pages')} pages)")
 
 
@@ -184,11 +189,16 @@ def audit(input_dir: Path = typer.Argument(..., help="The folder the practice se
     from rich.progress import Progress
 
     from .ingest import discover
+    from .outputs import prepare_output_dir, writing_outputs
     from .pipeline import run_audit
 
     if not input_dir.is_dir():
         raise InputError("input folder not found", str(input_dir))
     when = _as_of(as_of)
+    if baseline is not None:                       # a baseline that cannot be one: one line, before any output
+        from .followup import resolve_baseline
+        resolve_baseline(baseline, out_dir, as_of=when)
+    out_dir = prepare_output_dir(out_dir)          # a folder we can write to, before any work (else one line)
     # a progress bar on a terminal; the per-file lines are in ingest-log.csv, so only files that were not
     # fully read are printed
     with Progress(console=console, transient=True, disable=not console.is_terminal) as progress:
@@ -199,8 +209,9 @@ def audit(input_dir: Path = typer.Argument(..., help="The folder the practice se
             if r.status in ("rejected", "partial"):
                 _print_file(r)
 
-        run_audit(input_dir, out_dir, config=config, as_of=when, show_phi=show_phi, console=console,
-                  on_file=on_file, reference=reference, baseline=baseline)
+        with writing_outputs(out_dir, show_phi):   # 0600 with --show-phi; a full disk is one line
+            run_audit(input_dir, out_dir, config=config, as_of=when, show_phi=show_phi, console=console,
+                      on_file=on_file, reference=reference, baseline=baseline)
 
 
 @app.command()

@@ -54,6 +54,23 @@ def shown(value: object, field: str | None = None, phi: bool | None = None) -> s
     return f"'{text}'"
 
 
+def shown_like(value: object, like: str | re.Pattern, field: str | None = None) -> str | None:
+    """`shown(value, field)` only when the whole value looks like `like` (a regular expression), else None.
+
+    For a value whose field is not PHI but whose bytes could be: in a damaged X12 file a lost segment
+    terminator glues two segments together, so a patient's name, member id or birth date can sit where an
+    amount, a date or a control number is expected. A caller passes the shape that value may be shown in
+    (digits that are not a calendar date, 'inf', '1e400', a version code ...) and leaves everything else
+    out of the message: the place names it."""
+    if is_phi(field) or value is None:
+        return None
+    text = str(value).strip()
+    pattern = like if isinstance(like, re.Pattern) else re.compile(like)
+    if len(text) > 4 * MAX_QUOTED or not pattern.fullmatch(text):
+        return None
+    return shown(text, field)
+
+
 def place(segment: int | None = None, segment_id: str | None = None, element: str | None = None,
           row: int | None = None, column: str | None = None, sheet: str | None = None) -> str:
     """Where a problem is, never what the data says: 'segment 120 (CLP), CLP03' or 'sheet Visits row 7, dos'."""

@@ -160,7 +160,7 @@ def run_audit(input_dir: Path, out_dir: Path, config: Path | None = None, as_of:
     rates = match_rates(con)
     timings["stage"] = time.perf_counter() - t
     for label, rate, num, den in rates:
-        console.print(f"  {label}: {num}/{den}" + (f" ({rate:.1%})" if den else ""))
+        console.print(f"  {label}: {num}/{den}" + (f" ({rate:.1%})" if den else " (nothing to match)"))
 
     t = time.perf_counter()
     check(con)
@@ -177,10 +177,6 @@ def run_audit(input_dir: Path, out_dir: Path, config: Path | None = None, as_of:
         timings["follow_up"] = time.perf_counter() - t
     con.close()
     db_path.chmod(0o600)
-    if show_phi:          # outputs that may name patients: readable by their owner only
-        for out in out_dir.iterdir():
-            if out.is_file() and out.name != db_path.name:
-                out.chmod(0o600)
     console.print(f"{written['findings']} findings as of {params['as_of']}; wrote {out_dir}/audit-report.pdf "
                   f"({written['pdf'].get('pages')} pages), findings.csv, worklist.xlsx, ingest-log.csv, audit.duckdb")
     if follow_up is not None:

@@ -31,8 +31,11 @@ RULE_IDS = [  # CONTRACT §3
     "VISIT_UNBILLED", "TIMELY_FILING_RISK", "MUE_EXCEEDED",
 ]
 # rules whose finding may carry $0 (a denied line, a second over-allocated line, an overbilled code-day)
+# rules that report $0 on some lines (DESIGN §5 Overlaps: a line the 835 denied carries its dollars on DENIAL_*,
+# and a denied line has nothing to refund)
 MAY_BE_ZERO = {"GO_MISSING", "DISCIPLINE_MODIFIER_WRONG", "KX_MISSING", "NCCI_MODIFIER_MISSING", "CODING_EDIT",
-               "MUE_EXCEEDED", "UNITS_MISALLOCATED"}
+               "MUE_EXCEEDED", "UNITS_MISALLOCATED", "MINUTES_MISSING", "UNITS_OVERBILLED", "UNTIMED_MULTIPLE_UNITS",
+               "CO_MODIFIER_MISSING"}
 
 
 def _hashes(root: Path) -> dict[str, str]:

@@ -6,7 +6,10 @@ problems as ingest_issues rows; a bad file never stops the others. The same byte
 """
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
+import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -23,18 +26,82 @@ _OWN_OUTPUTS = {b"rule_id": "rcm-audit findings", b"source_file,kind,status": "r
 
 
 def discover(paths: Iterable[Path]) -> list[tuple[Path, Path]]:
-    """(file, root) pairs for every file under the given paths, recursively, in a stable order.
-    root is the folder source_file is made relative to."""
+    """(file, root) pairs for every file under the given paths, recursively, in a stable order (by path).
+    root is the folder source_file is made relative to.
+
+    Symbolic links are followed once: a link to a file is read as that file (the same bytes twice load once,
+    the second logged as a duplicate); a link to a folder is walked unless that folder is already walked
+    (a loop, or the same folder reached twice). What cannot be read is returned too, so that `ingest_paths`
+    logs it as skipped with the reason (`_not_a_file`): a dangling link, a link loop, a link to a folder
+    already read, a folder that cannot be listed, a named pipe, socket or device. Hidden files and folders
+    (a name starting with '.') are not data and are left out."""
     found: list[tuple[Path, Path]] = []
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            for f in sorted(p.rglob("*")):
-                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts):
-                    found.append((f, p))
+            here: list[tuple[Path, Path]] = []
+            try:
+                st = p.stat()
+                _walk(p, p, {(st.st_dev, st.st_ino)}, here)
+            except OSError:
+                here.append((p, p))
+            here.sort(key=lambda fr: fr[0].relative_to(fr[1]).parts)
+            found += here
         else:
             found.append((p, p.parent))
     return found
+
+
+def _walk(folder: Path, root: Path, walked: set[tuple[int, int]], found: list[tuple[Path, Path]]) -> None:
+    try:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError:
+        if folder != root:
+            found.append((folder, root))           # a folder that cannot be listed: logged as skipped
+        return
+    for e in entries:
+        if e.name.startswith("."):
+            continue
+        path = folder / e.name
+        try:
+            st = os.stat(path)                     # follows a link
+        except OSError:
+            found.append((path, root))             # dangling link or link loop: logged as skipped
+            continue
+        if stat.S_ISDIR(st.st_mode):
+            key = (st.st_dev, st.st_ino)
+            if key in walked:
+                if e.is_symlink():
+                    found.append((path, root))     # a link to a folder already walked: logged as skipped
+                continue
+            walked.add(key)
+            _walk(path, root, walked, found)
+        else:
+            found.append((path, root))             # a file (through a link or not), or a pipe/socket/device
+
+
+def _not_a_file(path: Path) -> str | None:
+    """Why a discovered path is not read as a file (it is logged as skipped), or None for a regular file."""
+    link = path.is_symlink()
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return "symbolic link to a file or folder that does not exist: skipped" if link else None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return "symbolic link loop (the link leads back to itself): skipped"
+        return (f"symbolic link that cannot be followed ({(exc.strerror or 'error').lower()}): skipped" if link
+                else None)
+    if stat.S_ISREG(st.st_mode):
+        return None
+    if stat.S_ISDIR(st.st_mode):
+        if link:
+            return "symbolic link to a folder that is already read (a loop, or the same folder twice): skipped"
+        return "folder that cannot be listed (no permission?): skipped"
+    what = ("a named pipe" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode)
+            else "a device")
+    return f"not a regular file ({what}): skipped"
 
 
 def _sha256(path: Path) -> str:
@@ -104,8 +171,10 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path, source_file: str, mapp
 
 
 def _reader_failed(source_file: str, exc: Exception) -> FileResult:
-    return FileResult(source_file, "unknown", status="rejected",
-                      message=f"could not be read ({type(exc).__name__}); the other files were loaded")
+    """A reader bug: the file is rejected with the exception's type only (its text may quote the data)."""
+    reason = f"could not be read ({type(exc).__name__}); the other files were loaded"
+    return FileResult(source_file, "unknown", status="rejected", message=reason,
+                      issues=[Issue("file", reason, "error")])
 
 
 # Small X12 files are read in batches: their loop tables are mapped into the raw tables by one pass of
@@ -164,7 +233,19 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Iterable[Path],
 
     for path, root in discover(paths):
         source_file = path.relative_to(root).as_posix() if path != root else path.name
-        file_id = _sha256(path)
+        skipped = _not_a_file(path)
+        file_id = None
+        if skipped is None:
+            try:
+                file_id = _sha256(path)
+            except OSError as exc:
+                skipped = f"cannot read the file: {(exc.strerror or type(exc).__name__).lower()}"
+        if skipped is not None:                      # logged in its place, never read
+            flush()
+            kind = "link" if path.is_symlink() else "unknown"
+            status = "rejected" if skipped.startswith("cannot read") else "skipped"
+            record([([FileResult(source_file, kind, status=status, message=skipped)], None, source_file)])
+            continue
         if any(file_id == f for _, _, f in batch):
             flush()                                  # same bytes as a waiting file: load that one first
         if file_id not in known:

@@ -15,9 +15,15 @@ How it works (all in bulk, no per-segment Python loop):
    tables with set-based SQL; a second, cheap query per table lists the values that could not be read.
    The macros are created once per connection. `read_x12_many` maps many small files in one pass (their
    tables concatenated, positions tagged with the file number), which is most of a small file's cost.
+4. Values have limits, checked here, before any staging arithmetic: units 0-99 per line, |amount| below
+   1,000,000, dates real calendar dates in 1900-2099 (every DTM, DTP, DMG, BHT04, BPR16, PLB02, GS04, ISA09:
+   `_date_issues`); anything else is stored as NULL with a warning at its segment and element. Messages
+   name the place and quote a value only through pipelines/messages.py (`shown_like`: never a PHI element,
+   never a whole segment, and only in a shape that cannot be a name, id or birth date).
 """
 from __future__ import annotations
 
+import calendar
 import pathlib
 from dataclasses import dataclass, field
 
@@ -25,13 +31,29 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from ..messages import place as _place
+from ..messages import shown_like
 from ..resources import read_sql
 from .result import FileResult, Issue
-from .x12_split import X12FormatError, Segments, code, decode, first_content, split, uncode
+from .x12_split import ELEM, X12FormatError, Segments, code, decode, first_content, split, uncode
 
 __all__ = ["looks_like_x12", "read_x12", "read_x12_many"]
 
 _MAX_ISSUES_PER_REASON = 50
+
+# What a value may look like to be quoted in a message (messages.shown_like). In a damaged file a lost
+# segment terminator can move a name, member id or birth date into any element, so only shapes that are
+# none of those are quoted; anything else is left to the place (segment number and element).
+_LIKE_COUNT = r"[0-9]{1,7}"                   # SE01, GE01, IEA01 (8 digits could be a birth date)
+# GS08, ST03, ISA12: 005010X222A1, 00501, 999999X999X9 (never 8 digits alone: a birth date)
+_LIKE_VERSION = r"00[0-9]{3,4}(X[0-9]{3}[0-9A-Z]{0,3})?|[0-9]{6}X[0-9]{3}[0-9A-Z]{0,3}"
+_LIKE_TX_TYPE = r"[0-9]{3}"                                   # ST01
+_LIKE_QUALIFIER = r"[0-9A-Z]{1,3}"                            # DTM01, DTP01, DTP02, AMT01
+# a number that is not a date or an id: inf / nan, exponent notation, or at most 4 integer digits
+_LIKE_NUMBER = r"(?i)[-+]?(inf|infinity|nan|[0-9]*\.?[0-9]+e[-+]?[0-9]+|[0-9]{0,4}(\.[0-9]{0,4})?)"
+# 8 digits that are not a calendar date (a birth date always is one); ISA09's 6 digits
+_LIKE_DATE = r"[0-9]{8}"
+_LIKE_DATE6 = r"[0-9]{6}"
 
 # segment ids
 ISA, IEA, GS, GE, ST, SE = (code(s) for s in ("ISA", "IEA", "GS", "GE", "ST", "SE"))
@@ -124,10 +146,11 @@ def _load_one(con: duckdb.DuckDBPyConnection, prep: "_Prepared") -> FileResult:
         _load_own_tx(con, [prep])
         return _finish(prep)
     except Exception as e:  # noqa: BLE001 - the orchestrator must never see a traceback
-        res.claims_rejected += res.claims_loaded
-        res.lines_rejected += res.lines_loaded
+        # the load was rolled back: every claim and line of the loop tables is rejected (seen = loaded + rejected)
+        res.claims_rejected += sum(len(prep.tables[t]) for t in ("x12_clm", "x12_clp") if t in prep.tables)
+        res.lines_rejected += sum(len(prep.tables[t]) for t in ("x12_sv1", "x12_svc") if t in prep.tables)
         res.claims_loaded = res.lines_loaded = 0
-        return _reject(res, f"could not read the X12 file ({type(e).__name__}: {e})")
+        return _reject(res, f"could not read the X12 file ({type(e).__name__})")
 
 
 def _prepare_file(path: pathlib.Path, res: FileResult) -> "_Prepared | None":
@@ -144,7 +167,7 @@ def _prepare_file(path: pathlib.Path, res: FileResult) -> "_Prepared | None":
         _reject(res, str(e))
         return None
     except Exception as e:  # noqa: BLE001 - the orchestrator must never see a traceback
-        _reject(res, f"could not read the X12 file ({type(e).__name__}: {e})")
+        _reject(res, f"could not read the X12 file ({type(e).__name__})")
         return None
 
 
@@ -265,7 +288,13 @@ def _walk_envelope(segs: Segments, ctx: _Context) -> _Envelope:
     isa = gs = st = None          # dicts for the open envelope levels
 
     def place(i):
-        return f"segment {i + 1} ({uncode(int(ctx.code[i]))})"
+        return _place(segment=i + 1, segment_id=uncode(int(ctx.code[i])))
+
+    def tx_name(t):
+        return f"the transaction at {_place(segment=t.st_idx + 1, segment_id='ST')}"
+
+    def said_count(els, el):
+        return shown_like(_el(els, 1), _LIKE_COUNT, el) or "(not a count)"
 
     def close_broken(why):
         nonlocal st
@@ -278,7 +307,7 @@ def _walk_envelope(segs: Segments, ctx: _Context) -> _Envelope:
         c = int(ctx.code[i])
         els = segs.elements(i)
         if c == ISA:
-            close_broken(f"ST {st.control} has no SE before the next ISA" if st else "")
+            close_broken(f"{tx_name(st)} has no SE before the next ISA" if st else "")
             if gs is not None:
                 env.issues.append(Issue(place(gs["idx"]), "functional group has no GE", "warning"))
             if isa is not None:
@@ -286,14 +315,14 @@ def _walk_envelope(segs: Segments, ctx: _Context) -> _Envelope:
             isa = {"idx": i, "gs": 0, "isa12": _el(els, 12).strip(), "isa13": _el(els, 13)}
             gs = None
         elif c == GS:
-            close_broken(f"ST {st.control} has no SE before the next GS" if st else "")
+            close_broken(f"{tx_name(st)} has no SE before the next GS" if st else "")
             if gs is not None:
                 env.issues.append(Issue(place(gs["idx"]), "functional group has no GE", "warning"))
             gs = {"idx": i, "st": 0, "gs08": _el(els, 8).strip(), "ctrl": _el(els, 6)}
             if isa is not None:
                 isa["gs"] += 1
         elif c == ST:
-            close_broken(f"ST {st.control} has no SE before the next ST" if st else "")
+            close_broken(f"{tx_name(st)} has no SE before the next ST" if st else "")
             st03 = _el(els, 3).strip()
             if gs is not None:
                 version = gs["gs08"] or st03
@@ -311,25 +340,24 @@ def _walk_envelope(segs: Segments, ctx: _Context) -> _Envelope:
             count = i - st.st_idx + 1
             declared = _int(_el(els, 1))
             if declared != count:
-                env.issues.append(Issue(place(i), f"SE01 says {_el(els, 1) or 'nothing'} segments but "
-                                                  f"ST {st.control} has {count}; loaded anyway", "warning"))
+                env.issues.append(Issue(place(i), f"SE01 {said_count(els, 'SE01')} does not match the {count} "
+                                                  f"segments of {tx_name(st)}; loaded anyway", "warning"))
             if _el(els, 2).strip() and _el(els, 2).strip() != st.control.strip():
-                env.issues.append(Issue(place(i), f"SE02 {_el(els, 2)} does not match ST02 {st.control}",
-                                        "warning"))
+                env.issues.append(Issue(place(i), f"SE02 does not match ST02 of {tx_name(st)}", "warning"))
             env.txs.append(st)
             st = None
         elif c == GE:
-            close_broken(f"ST {st.control} has no SE before GE" if st else "")
+            close_broken(f"{tx_name(st)} has no SE before GE" if st else "")
             if gs is None:
                 env.issues.append(Issue(place(i), "GE without a matching GS", "warning"))
             else:
                 declared = _int(_el(els, 1))
                 if declared != gs["st"]:
-                    env.issues.append(Issue(place(i), f"GE01 says {_el(els, 1) or 'nothing'} transactions but "
-                                                      f"the group has {gs['st']}; loaded anyway", "warning"))
+                    env.issues.append(Issue(place(i), f"GE01 {said_count(els, 'GE01')} does not match the "
+                                                      f"{gs['st']} transactions of the group; loaded anyway", "warning"))
             gs = None
         elif c == IEA:
-            close_broken(f"ST {st.control} has no SE before IEA" if st else "")
+            close_broken(f"{tx_name(st)} has no SE before IEA" if st else "")
             if gs is not None:
                 env.issues.append(Issue(place(gs["idx"]), "functional group has no GE", "warning"))
                 gs = None
@@ -338,12 +366,12 @@ def _walk_envelope(segs: Segments, ctx: _Context) -> _Envelope:
             else:
                 declared = _int(_el(els, 1))
                 if declared != isa["gs"]:
-                    env.issues.append(Issue(place(i), f"IEA01 says {_el(els, 1) or 'nothing'} groups but "
-                                                      f"the interchange has {isa['gs']}; loaded anyway", "warning"))
+                    env.issues.append(Issue(place(i), f"IEA01 {said_count(els, 'IEA01')} does not match the "
+                                                      f"{isa['gs']} groups of the interchange; loaded anyway", "warning"))
             isa = None
             env.last_iea_idx = i
     if st is not None:
-        close_broken(f"the file ends inside ST {st.control} (no SE): truncated")
+        close_broken(f"the file ends inside {tx_name(st)} (no SE): truncated")
     if gs is not None:
         env.issues.append(Issue(place(gs["idx"]), "functional group has no GE (file truncated?)", "warning"))
     if isa is not None:
@@ -352,20 +380,33 @@ def _walk_envelope(segs: Segments, ctx: _Context) -> _Envelope:
     return env
 
 
+def _not_loaded(n_claims: int, n_lines: int) -> str:
+    return f" ({n_claims} claims, {n_lines} lines not loaded)" if (n_claims or n_lines) else ""
+
+
+def _st_place(tx: _Tx) -> str:
+    return _place(segment=tx.st_idx + 1, segment_id="ST")
+
+
 def _classify(tx: _Tx) -> tuple[str, str]:
     """(status, reason) of a complete transaction from its type and version."""
     v = tx.version
+
+    def version() -> str:
+        return shown_like(v, _LIKE_VERSION, "version") or "(unreadable)"
+
     if tx.type not in ("835", "837"):
-        return "ignored", f"transaction set {tx.type or '(none)'} is not an 837P or 835: ignored"
+        kind = shown_like(tx.type, _LIKE_TX_TYPE, "ST01") or ("(none)" if not tx.type else "(unreadable)")
+        return "ignored", f"transaction set {kind} is not an 837P or 835: ignored"
     if v.startswith("00401") or v.startswith("4010"):
-        return "rejected", (f"X12 version {v} (4010) is not supported: "
+        return "rejected", (f"X12 version {version()} (4010) is not supported: "
                             f"ask the clearinghouse for the 5010 file")
     if tx.type == "837" and ("X223" in v or "X224" in v):
         kind = "837I (institutional)" if "X223" in v else "837D (dental)"
-        return "rejected", f"{kind} claims ({v}) are not supported: only 837P professional claims are read"
+        return "rejected", f"{kind} claims ({version()}) are not supported: only 837P professional claims are read"
     if v.startswith("00501") or "5010" in v:
         return "ok", ""
-    return "ok", (f"X12 version {v!r} is not 5010: read as 5010 (best effort)" if v
+    return "ok", (f"X12 version {version()} is not 5010: read as 5010 (best effort)" if v
                   else "no X12 version given (no GS08/ST03): read as 5010 (best effort)")
 
 
@@ -395,7 +436,10 @@ def _prepare(raw: bytes, res: FileResult) -> _Prepared | None:
     env = _walk_envelope(segs, ctx)
     res.issues.extend(env.issues)
     if not env.txs:
-        _reject(res, "no ST transaction set found in the X12 file")
+        res.claims_rejected = int(np.count_nonzero(ctx.is_(CLM, CLP)))      # seen = loaded + rejected
+        res.lines_rejected = int(np.count_nonzero(ctx.is_(SV1, SVC)))
+        _reject(res, "no ST transaction set found in the X12 file" + _not_loaded(res.claims_rejected,
+                                                                                   res.lines_rejected))
         return None
 
     # classify transactions
@@ -412,9 +456,9 @@ def _prepare(raw: bytes, res: FileResult) -> _Prepared | None:
             ok_st.append(tx.st_idx + 1)
             if tx.reason and tx.version not in version_warned:
                 version_warned.add(tx.version)
-                res.issues.append(Issue(f"ST {tx.control}", tx.reason, "warning"))
+                res.issues.append(Issue(_st_place(tx), tx.reason, "warning"))
         elif tx.status == "ignored":
-            res.issues.append(Issue(f"ST {tx.control}", tx.reason, "warning"))
+            res.issues.append(Issue(_st_place(tx), tx.reason, "warning"))
     n_clp = int(np.count_nonzero(ctx.is_(CLP)))
     n_clm = int(np.count_nonzero(ctx.is_(CLM)))
     if n_clp != n_clm:                      # a file holding both: the kind of the majority of its claims
@@ -432,14 +476,35 @@ def _prepare(raw: bytes, res: FileResult) -> _Prepared | None:
     claims_per_st = dict(zip(*np.unique(c["st"][is_claim], return_counts=True)))
     lines_per_st = dict(zip(*np.unique(c["st"][is_line], return_counts=True)))
     for tx in env.txs:
-        if tx.status in ("ok", "ignored"):
+        if tx.status == "ok":
             continue
         n_claims = int(claims_per_st.get(tx.st_idx + 1, 0))
         n_lines = int(lines_per_st.get(tx.st_idx + 1, 0))
+        if tx.status == "ignored" and not (n_claims or n_lines):
+            continue                         # an acknowledgement or the like: its warning is enough
         res.claims_rejected += n_claims
         res.lines_rejected += n_lines
-        what = f" ({n_claims} claims, {n_lines} lines not loaded)" if (n_claims or n_lines) else ""
-        res.issues.append(Issue(f"ST {tx.control}", tx.reason + what, "error"))
+        res.issues.append(Issue(_st_place(tx), tx.reason + _not_loaded(n_claims, n_lines), "error"))
+    # claims and lines of the other transaction type (a CLP in an 837, an SV1 in an 835) are not read
+    ok_types = {tx.type for tx in env.txs if tx.status == "ok"}
+    if ("835" in ok_types and ctx.is_(CLM, SV1).any()) or ("837" in ok_types and ctx.is_(CLP, SVC).any()):
+        st_type = np.zeros(ctx.n + 1, np.int32)
+        for tx in env.txs:
+            if tx.status == "ok":
+                st_type[tx.st_idx + 1] = 835 if tx.type == "835" else 837
+        own_type = st_type[c["st"]]
+        misplaced = (ctx.is_(CLM, SV1) & (own_type == 835)) | (ctx.is_(CLP, SVC) & (own_type == 837))
+    else:
+        misplaced = np.zeros(0, bool)
+    if misplaced.any():
+        n_claims = int(np.count_nonzero(misplaced & is_claim))
+        n_lines = int(np.count_nonzero(misplaced & is_line))
+        res.claims_rejected += n_claims
+        res.lines_rejected += n_lines
+        i = int(np.flatnonzero(misplaced)[0])
+        res.issues.append(Issue(_place(segment=i + 1, segment_id=uncode(int(ctx.code[i]))),
+                                f"claim or line segment(s) of the other transaction type (837 vs 835) not "
+                                f"read{_not_loaded(n_claims, n_lines)}", "error"))
     orphan = (c["st"] == 0)
     n_oc = int(np.count_nonzero(orphan & is_claim))
     n_ol = int(np.count_nonzero(orphan & is_line))
@@ -449,16 +514,176 @@ def _prepare(raw: bytes, res: FileResult) -> _Prepared | None:
     bad_ids = np.flatnonzero((ctx.code == 0) & seg_ok)
     if len(bad_ids):
         i = int(bad_ids[0])
-        res.issues.append(Issue(f"segment {i + 1}", f"{len(bad_ids)} segment(s) with an unreadable segment id "
-                                f"(first: {segs.text(i)[:30]!r}) skipped", "warning"))
+        res.issues.append(Issue(_place(segment=i + 1), f"{len(bad_ids)} segment(s) with an unreadable segment "
+                                f"id skipped (the first here)", "warning"))
 
     tables = {}
     if any(t.status == "ok" and t.type == "835" for t in env.txs):
-        tables.update(_tables_835(ctx, c, seg_ok))
+        tables.update(_tables_835(ctx, c, seg_ok, res))
     if any(t.status == "ok" and t.type == "837" for t in env.txs):
         tables.update(_tables_837(ctx, c, seg_ok, res))
+    if tables:                     # every date of the loaded transactions and of the envelope
+        dated = ctx.code == DTM                      # (not ctx.is_: no cached masks for these)
+        for seg_id in (DTP, DMG, BHT, BPR, PLB):
+            dated |= ctx.code == seg_id
+        dated = (dated & seg_ok) | ctx.is_(ISA, GS)
+        res.issues.extend(_date_issues(segs, np.flatnonzero(dated)))
     # rows are inserted, counted and checked by the mapping SQL (`_load`), then `_finish` completes res
     return _Prepared(res, env, kinds, tables)
+
+
+def _date_issues(segs: Segments, idx: np.ndarray) -> list[Issue]:
+    """Every date the segments `idx` carry (DTM, DTP, DMG, BHT, BPR, PLB, GS, ISA) checked where it is: a
+    real calendar date, CCYYMMDD in 1900-2099 (ISA09: YYMMDD), or a warning at its segment and element.
+    The mapping reads dates with x12_date (sql/ingest/x12_macros.sql), which accepts exactly these, so a
+    date reported here is one stored as empty, or one the raw tables do not keep (the 835 production date
+    DTM*405, DTP*431 onset ...): reported all the same. The usual shapes are cleared in bulk by numpy
+    (`_dates_certainly_valid`); only the rest is looked at one segment at a time."""
+    issues: list[Issue] = []
+    more = 0
+    if len(idx) > _DATES_ONE_BY_ONE:                # numpy's fixed cost pays from about this many on
+        idx = idx[~_dates_certainly_valid(segs, idx)]
+    data, starts, ends = segs.data, segs.starts, segs.ends
+    for i in idx.tolist():
+        els = data[starts[i]:ends[i]].tobytes().decode("utf-8", "replace").split(_E)
+        for el, what, value, q in _date_problems(els):
+            if len(issues) >= _MAX_ISSUES_PER_REASON:
+                more += 1
+                continue
+            issues.append(Issue(_place(segment=i + 1, segment_id=els[0], element=el),
+                                _describe({"el": el, "what": what, "v": value[:64], "q": q}), "warning"))
+    if more:
+        issues.append(Issue("file", f"... and {more} more dates that are not real calendar dates", "warning"))
+    return issues
+
+
+def _date_problems(els: list[str]) -> list[tuple[str, str, str, str | None]]:
+    """(element, what, value, qualifier) of each date of one segment that is not a real calendar date."""
+    seg = els[0]
+    out = []
+    if seg == "DTM":
+        if _el(els, 2) and not _real_date(_el(els, 2)):
+            out.append(("DTM02", "date", _el(els, 2), "DTM*" + _el(els, 1)))
+    elif seg == "DTP":
+        fmt, value, q = _el(els, 2), _el(els, 3), "DTP*" + _el(els, 1)
+        if not value.strip():
+            pass
+        elif fmt == "D8":
+            if not _real_date(value):
+                out.append(("DTP03", "date", value, q))
+        elif fmt == "RD8":                   # the mapping reads each end on its own (x12_dtp_from / _to)
+            parts = value.split("-")
+            start, end = parts[0], (parts[1] if len(parts) > 1 else "")
+            if not _real_date(start):
+                out.append(("DTP03", "range_start", start, q))
+            if not _real_date(end):
+                out.append(("DTP03", "range_end", end, q))
+        elif _el(els, 1) == "472":          # the date of service in a format the mapping cannot read
+            out.append(("DTP02", "date_format", fmt, q))
+    elif seg == "DMG":
+        if _el(els, 1) == "D8" and _el(els, 2) and not _real_date(_el(els, 2)):
+            out.append(("DMG02", "date", _el(els, 2), None))
+    elif seg in _DATE_ELEMENT:
+        n = _DATE_ELEMENT[seg]
+        value = _el(els, n)
+        if seg == "ISA":
+            if value.strip() and not _real_date6(value.strip()):
+                out.append(("ISA09", "date6", value, None))
+        elif value and not _real_date(value):
+            out.append((f"{seg}{n:02d}", "date", value, None))
+    return out
+
+
+_DATE_ELEMENT = {"BHT": 4, "BPR": 16, "PLB": 2, "GS": 4, "ISA": 9}
+_DATES_ONE_BY_ONE = 64
+_MONTH_DAYS = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _real_date(v: str) -> bool:
+    """CCYYMMDD, a real calendar date in 1900-2099: exactly what x12_date reads (the rest is NULL)."""
+    if len(v) != 8 or not (v.isascii() and v.isdigit()) or not "1900" <= v[:4] <= "2099":
+        return False
+    m, d = int(v[4:6]), int(v[6:])
+    if not 1 <= m <= 12 or d < 1:
+        return False
+    return d <= _MONTH_DAYS[m] if m != 2 else d <= (29 if calendar.isleap(int(v[:4])) else 28)
+
+
+def _real_date6(v: str) -> bool:
+    """YYMMDD (ISA09), a real calendar date (YY 69-99: 19YY, else 20YY)."""
+    if len(v) != 6 or not (v.isascii() and v.isdigit()):
+        return False
+    yy, m, d = int(v[:2]), int(v[2:4]), int(v[4:])
+    y = 1900 + yy if yy >= 69 else 2000 + yy
+    return 1 <= m <= 12 and 1 <= d <= calendar.monthrange(y, m)[1]
+
+
+# The usual shapes of the date segments, in canonical delimiters (chr(31) between elements): a template of
+# the whole segment, '?' any byte (a qualifier), '#' a digit of a CCYYMMDD date.
+_E = chr(31)
+_DATE_SHAPES = [
+    ("DTM", f"DTM{_E}???{_E}########"),                                     # DTM*472*CCYYMMDD
+    ("DTP", f"DTP{_E}???{_E}D8{_E}########"),                               # DTP*472*D8*CCYYMMDD
+    ("DTP", f"DTP{_E}???{_E}RD8{_E}########-########"),                     # DTP*472*RD8*CCYYMMDD-CCYYMMDD
+    ("DMG", f"DMG{_E}D8{_E}########"),                                      # DMG*D8*CCYYMMDD
+    ("DMG", f"DMG{_E}D8{_E}########{_E}?"),                                 # DMG*D8*CCYYMMDD*F
+]
+
+
+def _shape(seg_id: str, template: str) -> tuple:
+    """(segment code, length, offsets of the fixed bytes after the id, those bytes, offsets of the dates)."""
+    fixed = [i for i, ch in enumerate(template) if ch not in "?#" and i >= len(seg_id)]
+    dates = [i for i in range(len(template) - 7) if template[i:i + 8] == "#" * 8 and template[i - 1:i] != "#"]
+    return (code(seg_id), len(template), np.array(fixed, np.int64),
+            np.frombuffer("".join(template[i] for i in fixed).encode(), np.uint8), dates)
+
+
+_SHAPES = [_shape(seg_id, template) for seg_id, template in _DATE_SHAPES]
+_DAYS = np.array([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31, 0, 0, 0], np.int32)
+_DIGIT_WEIGHTS = np.array([[1000, 0, 0], [100, 0, 0], [10, 0, 0], [1, 0, 0], [0, 10, 0], [0, 1, 0], [0, 0, 10],
+                           [0, 0, 1]], np.int32)
+_BYTES_AT_ONCE = 1 << 16          # below this many segment bytes of a shape, gather them in one (rows, size) take
+
+
+def _dates_certainly_valid(segs: Segments, idx: np.ndarray) -> np.ndarray:
+    """For the date segments `idx`: True where the segment has one of the usual shapes and its dates are
+    real calendar dates in 1900-2099 (the rule of `_real_date`) — decided with a few numpy passes: a small
+    file's segments in one (rows, bytes) gather per shape, a large file's column by column (less memory)."""
+    ok = np.zeros(len(idx), bool)
+    if not len(idx):
+        return ok
+    data = segs.data
+    starts = segs.starts[idx]
+    length = segs.ends[idx] - starts
+    codes = segs.seg_code[idx]
+    of_id: dict[int, np.ndarray] = {}
+    for seg_code, size, fixed, fixed_bytes, date_at in _SHAPES:
+        if seg_code not in of_id:
+            of_id[seg_code] = np.flatnonzero(codes == seg_code)
+        rows = of_id[seg_code]
+        rows = rows[length[rows] == size]
+        if not len(rows):
+            continue
+        base = starts[rows]
+        if len(rows) * size <= _BYTES_AT_ONCE:
+            sub = data[base[:, None] + np.arange(size)]
+            fine = (sub[:, fixed] == fixed_bytes).all(axis=1)
+            dates = [sub[:, at:at + 8] for at in date_at]
+        else:
+            fine = np.ones(len(rows), bool)
+            for off, byte in zip(fixed.tolist(), fixed_bytes.tolist()):
+                fine &= data[base + off] == byte
+            dates = [np.stack([data[base + at + j] for j in range(8)], axis=1) for at in date_at]
+        for d8 in dates:
+            digits = d8 - np.uint8(48)                                # wraps around: > 9 = not a digit
+            fine &= (digits <= 9).all(axis=1)
+            ymd = digits.astype(np.int32) @ _DIGIT_WEIGHTS
+            y, m, d = ymd[:, 0], ymd[:, 1], ymd[:, 2]
+            leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
+            mdays = np.where((m == 2) & ~leap, 28, _DAYS[m & 15])
+            fine &= (y >= 1900) & (y <= 2099) & (m >= 1) & (m <= 12) & (d >= 1) & (d <= mdays)
+        ok[rows[fine]] = True
+    return ok
 
 
 def _finish(prep: _Prepared) -> FileResult:
@@ -550,7 +775,7 @@ def _tx_table(ctx, c, anchors, header_owner, picks: dict[str, np.ndarray]) -> pa
     return pa.table(cols)
 
 
-def _tables_835(ctx: _Context, c, seg_ok) -> dict[str, pa.Table]:
+def _tables_835(ctx: _Context, c, seg_ok, res: FileResult) -> dict[str, pa.Table]:
     segs = ctx.segs
     env = c["env"]
     st835 = ctx.is_(ST) & (ctx.qual == code("835")) & seg_ok
@@ -578,6 +803,11 @@ def _tables_835(ctx: _Context, c, seg_ok) -> dict[str, pa.Table]:
                         "dtm_050": ctx.q(DTM, "050")}.items():
         clp[name] = _take(segs, _pick(clp_pos, claim_level, match))
 
+    orphan = np.flatnonzero(ctx.is_(SVC) & in835 & (clp_ctx == 0))
+    if len(orphan):                          # a service payment before any claim payment (CLP) of its loop
+        res.lines_rejected += len(orphan)
+        res.issues.append(Issue(_place(segment=int(orphan[0]) + 1, segment_id="SVC"),
+                                f"{len(orphan)} service line(s) (SVC) outside any claim (CLP) not loaded", "error"))
     svc_pos = ctx.pos[ctx.is_(SVC) & in835 & (clp_ctx > 0)]
     svc = {
         "svc_pos": pa.array(svc_pos),
@@ -600,6 +830,24 @@ def _tables_835(ctx: _Context, c, seg_ok) -> dict[str, pa.Table]:
            "plb": _take(segs, plb_pos - 1)}
     return {"x12_tx835": tx, "x12_clp": pa.table(clp), "x12_svc": pa.table(svc), "x12_lq": pa.table(lq),
             "x12_cas": pa.table(cas), "x12_plb": pa.table(plb)}
+
+
+def _lx_is_ordinal(segs: Segments, lx_idx: np.ndarray, ordinal: np.ndarray) -> np.ndarray:
+    """Per service line: is its LX segment exactly 'LX' + its place in the claim (LX*1, LX*2 ...)? Those lines
+    are numbered by their place without reading LX01 (x12_837.sql); only the claims of the others are looked
+    at for a missing or repeated line number."""
+    ok = lx_idx >= 0
+    at = np.where(ok, lx_idx, 0)
+    start, length = segs.starts[at] + 3, segs.ends[at] - segs.starts[at] - 3
+    digits = 1 + (ordinal >= 10).astype(np.int64) + (ordinal >= 100) + (ordinal >= 1000)
+    ok &= (length == digits) & (ordinal < 10000) & (segs.data[np.minimum(start - 1, len(segs.data) - 1)] == ELEM)
+    for k in range(4):
+        check = ok & (digits > k)
+        if not check.any():
+            break
+        want = (ordinal // 10 ** np.maximum(digits - 1 - k, 0)) % 10 + 48
+        ok[check] = segs.data[start[check] + k] == want[check]
+    return ok
 
 
 def _tables_837(ctx: _Context, c, seg_ok, res: FileResult) -> dict[str, pa.Table]:
@@ -648,8 +896,16 @@ def _tables_837(ctx: _Context, c, seg_ok, res: FileResult) -> dict[str, pa.Table
         res.issues.append(Issue(f"segment {orphan[0] + 1} (SV1)",
                                 f"{len(orphan)} service line(s) (SV1) outside any claim (CLM) not loaded", "error"))
     sv1_pos = ctx.pos[sv1_all & (clm_ctx > 0)]
-    sv1 = {"sv1_pos": pa.array(sv1_pos), "clm_pos": pa.array(clm_ctx[sv1_pos - 1]),
-           "lx": _take(segs, lx_ctx[sv1_pos - 1] - 1), "sv1": _take(segs, sv1_pos - 1)}
+    owners = clm_ctx[sv1_pos - 1]                      # non-decreasing: a claim's lines follow it
+    new_claim = np.ones(len(owners), bool)
+    new_claim[1:] = owners[1:] != owners[:-1]
+    ordinal = np.arange(1, len(owners) + 1)
+    ordinal -= np.maximum.accumulate(np.where(new_claim, ordinal - 1, 0)) if len(owners) else 0
+    lx_idx = lx_ctx[sv1_pos - 1] - 1
+    sv1 = {"sv1_pos": pa.array(sv1_pos), "clm_pos": pa.array(owners),
+           "ordinal": pa.array(ordinal.astype(np.int32)),  # the line's place in its claim: 1, 2, ...
+           "lx_ok": pa.array(_lx_is_ordinal(segs, lx_idx, ordinal)),
+           "lx": _take(segs, lx_idx), "sv1": _take(segs, sv1_pos - 1)}
     for name, match in {"dtp_472": ctx.q(DTP, "472"), "ref_6r": ctx.q(REF, "6R"), "ref_g1": ctx.q(REF, "G1"),
                         "nm1_82": ctx.q(NM1, "82")}.items():
         sv1[name] = _take(segs, _pick(sv1_pos, sv1_ctx, match))
@@ -660,6 +916,7 @@ def _tables_837(ctx: _Context, c, seg_ok, res: FileResult) -> dict[str, pa.Table
 # loading
 
 _SCRIPTS = (("x12_tx835", "ingest/x12_835.sql"), ("x12_tx837", "ingest/x12_837.sql"))
+# the segment a problems query's `pos` points at
 _ANCHOR = {"remit_payments": "ST", "remit_claims": "CLP", "remit_lines": "SVC", "remit_adjustments": "CAS",
            "provider_adjustments": "PLB", "claims": "CLM", "claim_lines": "SV1"}
 # the loop table whose rows are the claims / lines of a target table (one inserted row per row)
@@ -740,11 +997,11 @@ def _load_own_tx(con: duckdb.DuckDBPyConnection, preps: list[_Prepared]) -> None
 
 
 def _with_file_no(tbl: pa.Table, k: int) -> pa.Table:
-    """Positions (the integer columns) as int64, plus k << 32 on the non-zero ones."""
+    """Positions (the integer columns named pos or *_pos) as int64, plus k << 32 on the non-zero ones."""
     import pyarrow.compute as pc
     cols = []
-    for col in tbl.columns:
-        if pa.types.is_integer(col.type):
+    for name, col in zip(tbl.column_names, tbl.columns):
+        if pa.types.is_integer(col.type) and (name == "pos" or name.endswith("_pos")):
             col = col.cast(pa.int64())
             if k:
                 col = pc.if_else(pc.greater(col, 0), pc.add(col, k << _FILE_SHIFT), col)
@@ -792,7 +1049,8 @@ def _load(con: duckdb.DuckDBPyConnection, preps: list[_Prepared]) -> None:
                 con.unregister(name)
             except Exception:  # noqa: BLE001
                 pass
-        for q in ("drop table if exists x12_claim_hl", "drop view if exists x12_plb_pairs"):
+        for q in ("drop table if exists x12_claim_hl", "drop table if exists x12_sv1_renumbered",
+                  "drop view if exists x12_plb_pairs"):
             try:
                 con.execute(q)
             except duckdb.Error:
@@ -817,18 +1075,19 @@ def _count(preps: list[_Prepared], target: str, n: int) -> None:
 
 
 def _value_issues(con: duckdb.DuckDBPyConnection, query: str, target: str, preps: list[_Prepared]) -> None:
-    """Issues for the rows of `target` holding values that could not be read: the first 50 of each file
-    (by position), and how many more there were."""
+    """Issues for the rows of `target` holding values that could not be read or are implausible: the first
+    50 rows of each file (by position), one issue per value, and how many more rows there were."""
     limit = _MAX_ISSUES_PER_REASON
+    anchor = _ANCHOR[target]
     rows = con.execute(
         f"select pos, problems, total from ("
-        f"  select pos, sub, problems, count(*) over (partition by pos >> {_FILE_SHIFT}) as total,"
-        f"         row_number() over (partition by pos >> {_FILE_SHIFT} order by pos, sub) as rn"
-        f"  from ({query}) where len(problems) > 0) "
-        f"where rn <= {limit + 1} order by pos, sub").fetchall()
+        f"  select q.pos, q.sub, q.problems,"
+        f"         count(*) over (partition by q.pos >> {_FILE_SHIFT}) as total,"
+        f"         row_number() over (partition by q.pos >> {_FILE_SHIFT} order by q.pos, q.sub) as rn"
+        f"  from ({query}) q where len(q.problems) > 0) "
+        f"where rn <= {limit + 1} order by pos, rn").fetchall()
     if not rows:
         return
-    anchor = _ANCHOR[target]
     by_file: dict[int, list] = {}
     for row in rows:
         by_file.setdefault(row[0] >> _FILE_SHIFT, []).append(row)
@@ -837,9 +1096,55 @@ def _value_issues(con: duckdb.DuckDBPyConnection, query: str, target: str, preps
         issues = preps[k].value_issues.setdefault(target, [])
         total = file_rows[0][2]
         for pos, problems, _ in file_rows[:limit]:
-            issues.append(Issue(f"segment {pos & mask} ({anchor})", "; ".join(problems) + " (stored as empty)",
-                                "warning"))
+            for p in problems:
+                issues.append(Issue(_place(segment=pos & mask, segment_id=anchor, element=p["el"]),
+                                    _describe(p), "warning"))
         if total > limit:
-            issues.append(Issue(f"segment {file_rows[limit][0] & mask} ({anchor})",
-                                f"... and {total - limit} more {anchor} segments with "
-                                f"values that could not be read", "warning"))
+            issues.append(Issue(_place(segment=file_rows[limit][0] & mask, segment_id=anchor),
+                                f"... and {total - limit} more {anchor} segments with values that could not "
+                                f"be read", "warning"))
+
+
+def _describe(p: dict) -> str:
+    """The reason of one x12_problem record (sql/ingest/x12_macros.sql), without the place: what is wrong
+    and, when its shape shows it cannot be a name, an id or a birth date, the value (messages.shown_like)."""
+    el, what, v, q = p["el"], p["what"], p["v"], p["q"]
+    if what == "line_number":            # q: the number given instead (x12_837.sql, x12_sv1_renumbered)
+        value = shown_like(v, r"0*[1-9][0-9]{0,2}", el)          # 1-999: given, but a repeat
+        why = "repeats an earlier line's number in the claim" if value else "is missing or not a line number 1-999"
+        return f"LX01 {value + ' ' if value else ''}{why}: the line is numbered {q} instead"
+    subject = (shown_like(q, r"[A-Z]{3}\*[0-9A-Z]{1,3}", el) or el)[1:-1] if q else el
+    if what == "date_format":
+        fmt = shown_like(v, _LIKE_QUALIFIER, el)
+        return (f"{subject} date format {fmt or '(unreadable)'} is not D8 or RD8: the date cannot be read; "
+                f"stored as empty")
+    if what in ("date", "range_start", "range_end", "date6"):
+        value = shown_like(v, _LIKE_DATE6 if what == "date6" else _LIKE_DATE, el)
+        form = "YYMMDD" if what == "date6" else "CCYYMMDD, years 1900-2099"
+        part = {"range_start": " range start", "range_end": " range end"}.get(what, "")
+        return (f"{subject}{part} {value + ' ' if value else ''}is not a real calendar date ({form}); "
+                f"stored as empty")
+    value = shown_like(v, _LIKE_NUMBER, el)
+    said = f"{subject} {value + ' ' if value else ''}"
+    number = _finite(v)
+    if what == "amount":
+        if number is not None:
+            return f"{said}is not a plausible amount (limit: below 1,000,000 in absolute value); stored as empty"
+        return f"{said}is not an amount; stored as empty"
+    if what in ("units", "units_paid"):
+        bounds = "0 to 99" if what == "units" else "-99 to 99"
+        if number is not None:
+            return f"{said}is not a plausible number of units (limit: {bounds} per line); stored as empty"
+        return f"{said}is not a finite number of units; stored as empty"
+    if number is not None:
+        return f"{said}is not a plausible number (limit: below 1e9 in absolute value); stored as empty"
+    return f"{said}is not a finite number; stored as empty"
+
+
+def _finite(v: str | None) -> float | None:
+    """The value as a finite number when it is one (so the message can say 'implausible', not 'unreadable')."""
+    try:
+        x = float((v or "").strip())
+    except ValueError:
+        return None
+    return x if x == x and abs(x) != float("inf") else None

@@ -227,7 +227,7 @@ def isa_delimiters(b: bytes, p: int) -> Delimiters:
         raise X12FormatError("the ISA segment is incomplete")
     es = b[p + 3]
     if _is_alnum(es) or es in b" \r\n\t":
-        raise X12FormatError(f"the ISA segment has no usable element separator ({chr(es)!r})")
+        raise X12FormatError(f"the ISA segment has no usable element separator ({_char(es)})")
     q = p + 3
     seps = [q]
     for _ in range(15):
@@ -242,9 +242,11 @@ def isa_delimiters(b: bytes, p: int) -> Delimiters:
         raise X12FormatError("the ISA segment is incomplete (no segment terminator after ISA16)")
     term = b[q + 2]
     if _is_alnum(term) or term == ord(" "):
-        raise X12FormatError(f"the ISA segment has no usable segment terminator ({chr(term)!r} after ISA16)")
+        raise X12FormatError(f"the ISA segment has no usable segment terminator ({_char(term)} after ISA16)")
     if len({es, cs, term}) < 3:
         raise X12FormatError("the ISA declares the same character for two different delimiters")
+    if max(es, cs, term) >= 128:      # a delimiter inside a multi-byte character would break the text
+        raise X12FormatError("the ISA declares a delimiter that is not an ASCII character")
     isa11 = b[seps[10] + 1:seps[11]]
     rep = None
     if len(isa11) == 1 and not _is_alnum(isa11[0]) and isa11[0] not in (es, cs, term, 32):
@@ -257,19 +259,21 @@ def infer_delimiters(b: bytes, p: int) -> Delimiters:
     terminator = the first byte that ends the ST segment (not alphanumeric, not the element separator),
     else '~'; component separator guessed from an SV1/SVC composite (the byte after 'HC'), else ':'."""
     es = b[p + 2]
+    if es >= 128:
+        raise X12FormatError("the element separator after GS/ST is not an ASCII character")
     st = p
     if b[p:p + 2] != b"ST":
         st = b.find(b"ST" + bytes([es]), p)
     term = None
     if st >= 0:
         for c in b[st + 3: st + 200]:
-            if not _is_alnum(c) and c != es and c != 32:
+            if not _is_alnum(c) and c != es and c != 32 and c < 128:
                 term = c
                 break
     if term is None:
         term = ord("~") if b.find(b"~", p) >= 0 else ord("\n")
     import re
-    m = re.search(rb"(?:SV1|SVC|SV2)" + re.escape(bytes([es])) + rb"[A-Z]{2}([^A-Za-z0-9])", b[p:p + 1_000_000])
+    m = re.search(rb"(?:SV1|SVC|SV2)" + re.escape(bytes([es])) + rb"[A-Z]{2}([!-/:-@\[-`{-~])", b[p:p + 1_000_000])
     cs = m.group(1)[0] if m else ord(":")
     if cs in (es, term):
         cs = ord(">") if ord(">") not in (es, term) else None
@@ -373,8 +377,13 @@ def _not_x12_reason(head: bytes) -> str:
     printable = sum(32 <= c < 127 for c in head)
     if printable < len(head) * 0.8:
         return "not an X12 file: binary content, no ISA interchange header"
-    shown = head.decode("ascii", "replace")
-    return f"not an X12 file: no ISA interchange header (it starts with {shown!r})"
+    return "not an X12 file: no ISA interchange header at its start"   # its text is not quoted: it may be PHI
+
+
+def _char(c: int) -> str:
+    """A delimiter byte for a message: printable punctuation quoted, anything else by its code."""
+    ch = chr(c)
+    return repr(ch) if 33 <= c < 127 and not ch.isalnum() else f"byte {c}"
 
 
 def _trim(arr: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> None:

@@ -46,7 +46,8 @@ def match_rates(con: duckdb.DuckDBPyConnection) -> list[tuple[str, float | None,
         ("claims with a remittance", "select count(*) filter (where claim_id in (select claim_id from stg_remit_claims_final)), count(*) from stg_claims where not is_void and not is_superseded"),
         ("claim lines matched to a remittance line", "select count(*) filter (where has_remit_line), count(*) from stg_line_status"),
         ("documented code-days matched to a claim line", "select count(*) filter (where line_key is not null), count(*) from stg_visit_match"),
-        ("claim lines matched to documentation", "select count(distinct line_key) filter (where line_key is not null), (select count(*) from stg_claim_lines) from stg_visit_match"),
+        # no visit export: nothing to match (printed as 0/0, not as 0% documented)
+        ("claim lines matched to documentation", "select count(distinct line_key) filter (where line_key is not null), case when exists (select 1 from visits) then (select count(*) from stg_claim_lines) else 0 end from stg_visit_match"),
     ]
     out = []
     for label, sql in rows:

@@ -141,7 +141,7 @@ def _violations(con: duckdb.DuckDBPyConnection, m: Model, kind: str, spec: str) 
         what = f"{t}.{col} has a value outside {values}"
     else:  # pragma: no cover - the regex admits only the four kinds
         raise ModelError(f"unknown invariant {kind}")
-    return con.execute(sql).fetchone()[0], what
+    return con.execute(sql).fetchall()[0][0], what
 
 
 def assert_invariants(con: duckdb.DuckDBPyConnection) -> int:

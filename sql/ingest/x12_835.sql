@@ -17,10 +17,11 @@
 --
 -- Each `-- @insert <table>` statement inserts straight into the raw table (the reader takes the row count
 -- it returns). Each `-- @problems <table>` query lists the inserted rows holding values that did not
--- parse (stored as NULL): pos (the anchor position), sub (the triple / pair index when one segment gives
--- several rows, else 0) and problems (descriptions, possibly empty: the reader drops those rows). It only
--- looks at the candidate rows the fast x12_fine pre-filter lets through (materialized first, so the
--- descriptions are only built for them). `-- @run` statements are just run. Statements are separated by
+-- parse or are implausible (stored as NULL): pos (the anchor position), sub (the triple / pair index when
+-- one segment gives several rows, else 0) and problems (x12_problem records, possibly empty: the reader
+-- drops those rows). It only looks at the candidate rows the fast x12_fine pre-filter lets through
+-- (materialized first, so the records are only built for them). Dates are checked by the reader (x12.py `_date_issues`), at
+-- the segment that carries them. `-- @run` statements are just run. Statements are separated by
 -- a ';' at the end of a line.
 
 -- @insert remit_payments
@@ -41,10 +42,9 @@ select
 from x12_tx835;
 
 -- @problems remit_payments
-select st_pos as pos, 0 as sub,
-       x12_problems([x12_bad_amount('BPR02', x12_el(bpr, 2)),
-                     x12_bad_date('BPR16', x12_el(bpr, 16))])    as problems
-from x12_tx835;
+-- (BPR16 and every DTM are checked where they are, by the reader (x12.py `_date_issues`))
+select st_pos as pos, 0 as sub, x12_problems([x12_bad_amount('BPR02', x12_el(bpr, 2))]) as problems
+from x12_tx835 where not x12_fine(bpr, 'F F A');
 
 -- @insert remit_claims
 insert into remit_claims by name
@@ -89,19 +89,14 @@ left join tx t on t.st_pos = c.st_pos;
 
 -- @problems remit_claims
 with candidates as materialized (
-    select * from x12_clp
-    where not (x12_fine(clp, 'F F A A A F F F F F F N N') and x12_fine(dtm_232, 'F D')
-               and x12_fine(dtm_233, 'F D') and x12_fine(dtm_050, 'F D'))
+    select clp_pos, clp from x12_clp where not x12_fine(clp, 'F F A A A F F F F F F N N')
 )
 select clp_pos as pos, 0 as sub,
        x12_problems([x12_bad_amount('CLP03', x12_el(clp, 3)),
                      x12_bad_amount('CLP04', x12_el(clp, 4)),
                      x12_bad_amount('CLP05', x12_el(clp, 5)),
                      x12_bad_number('CLP12', x12_el(clp, 12)),
-                     x12_bad_number('CLP13', x12_el(clp, 13)),
-                     x12_bad_date('DTM*232', x12_el(dtm_232, 2)),
-                     x12_bad_date('DTM*233', x12_el(dtm_233, 2)),
-                     x12_bad_date('DTM*050', x12_el(dtm_050, 2))]) as problems
+                     x12_bad_number('CLP13', x12_el(clp, 13))]) as problems
 from candidates;
 
 -- @insert remit_lines
@@ -134,11 +129,12 @@ select
     x12_amount(x12_el(s.svc, 2))                                 as charge,
     x12_amount(x12_el(s.svc, 3))                                 as paid,
     nullif(x12_el(s.svc, 4), '')                                 as revenue_code,
-    coalesce(x12_number(x12_el(s.svc, 5)), 1)                    as units_paid,   -- absent = 1
+    case when x12_given(x12_el(s.svc, 5)) then x12_units_paid(x12_el(s.svc, 5)) else 1 end
+                                                                 as units_paid,   -- absent = 1
     nullif(s.orig_proc[2], '')                                   as original_cpt,
     case when s.orig_proc is not null then x12_modifiers(s.orig_proc) end
                                                                  as original_modifiers,
-    x12_number(x12_el(s.svc, 7))                                 as original_units,
+    x12_units(x12_el(s.svc, 7))                                  as original_units,
     x12_date(s.dos_text)                                         as dos,
     x12_date(x12_el(s.dtm_151, 2))                               as dos_end,
     x12_el(s.ref_6r, 2)                                          as line_control_number,
@@ -152,18 +148,14 @@ left join remarks r on r.svc_pos = s.svc_pos;
 
 -- @problems remit_lines
 with candidates as materialized (
-    select * from x12_svc
-    where not (x12_fine(svc, 'F A A F N F N') and x12_fine(dtm_472, 'F D') and x12_fine(dtm_150, 'F D')
-               and x12_fine(dtm_151, 'F D') and x12_fine(amt_b6, 'F A'))
+    select svc_pos, svc, amt_b6 from x12_svc where not (x12_fine(svc, 'F A A F P F U') and x12_fine(amt_b6, 'F A'))
 )
 select svc_pos as pos, 0 as sub,
        x12_problems([x12_bad_amount('SVC02', x12_el(svc, 2)),
                      x12_bad_amount('SVC03', x12_el(svc, 3)),
-                     x12_bad_number('SVC05', x12_el(svc, 5)),
-                     x12_bad_number('SVC07', x12_el(svc, 7)),
-                     x12_bad_date('DTM*472/150', coalesce(x12_el(dtm_472, 2), x12_el(dtm_150, 2))),
-                     x12_bad_date('DTM*151', x12_el(dtm_151, 2)),
-                     x12_bad_amount('AMT*B6', x12_el(amt_b6, 2))]) as problems
+                     x12_bad_units_paid('SVC05', x12_el(svc, 5)),
+                     x12_bad_units('SVC07', x12_el(svc, 7)),
+                     x12_bad_amount_q('AMT02', x12_el(amt_b6, 2), 'AMT*B6')]) as problems
 from candidates;
 
 -- CAS: up to six (reason, amount, quantity) triples after the group code -> one row each
@@ -209,8 +201,9 @@ triples as (
     where x12_cas_keep(e, i)
 )
 select cas_pos as pos, triple_index as sub,
-       x12_problems([x12_bad_amount('CAS amount ' || triple_index, amount_text),
-                     x12_bad_number('CAS quantity ' || triple_index, quantity_text)]) as problems
+       x12_problems([x12_bad_amount('CAS' || lpad((3 * triple_index)::varchar, 2, '0'), amount_text),
+                     x12_bad_number('CAS' || lpad((3 * triple_index + 1)::varchar, 2, '0'), quantity_text)])
+           as problems
 from triples;
 
 -- PLB: provider, fiscal period date, then up to six (reason:reference composite, amount) pairs.
@@ -241,7 +234,8 @@ from x12_plb_pairs p
 left join x12_tx835 t on t.st_pos = p.st_pos;
 
 -- @problems provider_adjustments
+-- (PLB02 is checked by the reader (x12.py `_date_issues`))
 select plb_pos as pos, pair_index as sub,
-       x12_problems([x12_bad_date('PLB02', case when pair_index = 1 then x12_el(plb, 2) end),
-                     x12_bad_amount('PLB amount ' || pair_index, amount_text)]) as problems
-from x12_plb_pairs;
+       x12_problems([x12_bad_amount('PLB' || lpad((2 * pair_index + 2)::varchar, 2, '0'), amount_text)]) as problems
+from x12_plb_pairs
+where x12_amount_bad(amount_text);

@@ -12,16 +12,17 @@
 --   x12_clm    one row per CLM (loop 2300 and its 2310 loops, up to the first LX or 2320 SBR):
 --              clm_pos, st_pos, hl_pos (the HL the claim sits in), clm, ref_g1, ref_f8, nm1_82, nm1_dn, nm1_p3,
 --              his (the list of the claim's HI segments, in file order)
---   x12_sv1    one row per SV1 (loop 2400 and 2420A): sv1_pos, clm_pos, lx, sv1, dtp_472, ref_6r, ref_g1, nm1_82
+--   x12_sv1    one row per SV1 (loop 2400 and 2420A): sv1_pos, clm_pos, ordinal (the line's place in its
+--              claim: 1, 2, ...), lx_ok (its LX is exactly LX*<ordinal>), lx, sv1, dtp_472, ref_6r, ref_g1, nm1_82
 --
 -- Positions are 1-based in the file; when several files are mapped in one pass, file number << 32 is
 -- added to each non-zero position (see x12_pos / x12_file in x12_macros.sql).
 -- `-- @run` statements are run in order; each `-- @insert <table>` statement inserts straight into the raw
 -- table (the reader takes the row count it returns); each `-- @problems <table>` query lists the inserted
--- rows holding values that did not parse (stored as NULL): pos (the anchor position), sub (0) and problems
--- (descriptions, possibly empty: the reader drops those rows); it only looks at the candidate rows the
--- fast x12_fine pre-filter lets through (materialized first, so the descriptions are only built for
--- them). Statements are separated by a ';' at the end of a line.
+-- rows holding values that did not parse or are implausible (stored as NULL): pos (the anchor position),
+-- sub (0) and problems (x12_problem records, possibly empty: the reader drops those rows); it only looks at
+-- the candidate rows the fast x12_fine pre-filter lets through (materialized first, so the records are only
+-- built for them). Dates are checked by the reader (x12.py `_date_issues`), at the segment that carries them. Statements are separated by a ';' at the end of a line.
 
 -- The HL tree: a claim sits in a subscriber HL (level 22) or a patient HL (level 23, whose parent HL02
 -- is the subscriber); the subscriber's parent is the billing provider HL (level 20). Parents are found by
@@ -118,33 +119,34 @@ left join x12_hl p on p.hl_pos = h.patient_hl
 left join tx t on t.st_pos = c.st_pos;
 
 -- @problems claims
--- (candidates: claims whose CLM02, or whose transaction's BHT04, or whose subscriber's / patient's DMG
--- does not pass the pre-filter)
-with bad_tx as materialized (
-    select st_pos from x12_tx837 where not x12_fine(bht, 'F F F D')
-),
-bad_hl as materialized (
-    select hl_pos from x12_hl where not (x12_fine(dmg_il, 'F D') and x12_fine(dmg_qc, 'F D'))
-),
-candidates as materialized (
-    select c.clm_pos, c.st_pos, c.clm, h.subscriber_hl, h.patient_hl
-    from x12_clm c
-    left join x12_claim_hl h on h.clm_pos = c.clm_pos
-    where not x12_fine(c.clm, 'F A')
-       or c.st_pos in (select st_pos from bad_tx)
-       or h.subscriber_hl in (select hl_pos from bad_hl)
-       or h.patient_hl in (select hl_pos from bad_hl)
+-- (dates, BHT04 and DMG02 included, are checked where they are, by the reader (x12.py `_date_issues`))
+with candidates as materialized (
+    select clm_pos, clm from x12_clm where not x12_fine(clm, 'F A')
 )
-select c.clm_pos as pos, 0 as sub,
-       x12_problems([x12_bad_amount('CLM02', x12_el(c.clm, 2)),
-                     x12_bad_date('BHT04', x12_el(t.bht, 4)),
-                     x12_bad_date('DMG02 (subscriber)', case when x12_el(s.dmg_il, 1) = 'D8' then x12_el(s.dmg_il, 2) end),
-                     x12_bad_date('DMG02 (patient)', case when p.hl_pos is not null and x12_el(p.dmg_qc, 1) = 'D8'
-                                                          then x12_el(p.dmg_qc, 2) end)]) as problems
-from candidates c
-left join x12_hl s on s.hl_pos = c.subscriber_hl
-left join x12_hl p on p.hl_pos = c.patient_hl
-left join x12_tx837 t on t.st_pos = c.st_pos;
+select clm_pos as pos, 0 as sub, x12_problems([x12_bad_amount('CLM02', x12_el(clm, 2))]) as problems
+from candidates;
+
+-- Line numbers: LX01, which the staging keys lines by (claim_id || '#' || line_number), so it must be there
+-- and unique within the claim. A line whose LX01 is missing, not a number from 1 to 999, or repeats an
+-- earlier line's number in the claim (a damaged file) is numbered 1000 + its place in the claim instead, with
+-- a warning. Only the claims with a line whose LX01 differs from its place are looked at (none, in a clean file).
+-- @run
+create or replace temp table x12_sv1_renumbered as
+with odd_claims as (   -- lx_ok: the reader saw LX*<the line's place> (the usual case, nothing to look at)
+    select distinct clm_pos from x12_sv1 where not lx_ok
+),
+numbered as (
+    select sv1_pos, clm_pos, ordinal, try_cast(x12_el(lx, 1) as integer) as lx_number, x12_el(lx, 1) as lx01
+    from x12_sv1
+    where clm_pos in (select clm_pos from odd_claims)
+),
+checked as (
+    select *, case when lx_number between 1 and 999
+                        and row_number() over (partition by clm_pos, lx_number order by sv1_pos) = 1
+                   then lx_number else 1000 + ordinal end as line_number
+    from numbered
+)
+select sv1_pos, line_number, lx01 from checked where line_number is distinct from lx_number;
 
 -- @insert claim_lines
 insert into claim_lines by name
@@ -157,7 +159,8 @@ claim_ids as (   -- CLM01 split once per claim, not once per line
 )
 select
     c.claim_id                                                   as claim_id,
-    try_cast(x12_el(l.lx, 1) as integer)                         as line_number,
+    case when l.lx_ok then l.ordinal
+         else coalesce(r.line_number, try_cast(x12_el(l.lx, 1) as integer)) end as line_number,
     l.proc[1]                                                    as proc_qualifier,
     l.proc[2]                                                    as cpt,
     x12_modifiers(l.proc)                                        as modifiers,
@@ -167,7 +170,7 @@ select
     nullif(l.proc[6], '')                                        as modifier_4,
     x12_amount(x12_el(l.sv1, 2))                                 as charge,
     x12_el(l.sv1, 3)                                             as unit_basis,
-    x12_number(x12_el(l.sv1, 4))                                 as units,
+    x12_units(x12_el(l.sv1, 4))                                  as units,
     nullif(x12_el(l.sv1, 5), '')                                 as place_of_service,
     x12_dtp_from(l.dtp_472)                                      as dos,
     x12_dtp_to(l.dtp_472)                                        as dos_end,
@@ -178,16 +181,19 @@ select
     x12_pos(l.sv1_pos)                                           as segment_pos,
     x12_pos(l.clm_pos)                                           as claim_pos
 from sv1 l
-left join claim_ids c on c.clm_pos = l.clm_pos;
+left join claim_ids c on c.clm_pos = l.clm_pos
+left join x12_sv1_renumbered r on r.sv1_pos = l.sv1_pos;
 
 -- @problems claim_lines
+-- (DTP*472 is checked where it is, by the reader (x12.py `_date_issues`))
 with candidates as materialized (
-    select * from x12_sv1
-    where not (x12_fine(sv1, 'F A F N')
-               and (x12_fine(dtp_472, 'F D8 D') or regexp_full_match(dtp_472, x12_re('F RD8 R'))))
+    select sv1_pos, sv1 from x12_sv1
+    where not x12_fine(sv1, 'F A F U') or sv1_pos in (select sv1_pos from x12_sv1_renumbered)
 )
-select sv1_pos as pos, 0 as sub,
-       x12_problems([x12_bad_amount('SV102', x12_el(sv1, 2)),
-                     x12_bad_number('SV104', x12_el(sv1, 4)),
-                     x12_bad_dtp('DTP*472', dtp_472)])           as problems
-from candidates;
+select c.sv1_pos as pos, 0 as sub,
+       x12_problems([x12_bad_amount('SV102', x12_el(c.sv1, 2)),
+                     x12_bad_units('SV104', x12_el(c.sv1, 4)),
+                     case when r.sv1_pos is not null
+                          then x12_problem('LX01', 'line_number', r.lx01, r.line_number::varchar) end]) as problems
+from candidates c
+left join x12_sv1_renumbered r on r.sv1_pos = c.sv1_pos;

@@ -15,6 +15,7 @@ with billed as (
            payer_class = 'medicare' or coalesce(follows_medicare_rules, false) as medicare_rules,
            fee_pct_of_medicare as fee_pct
     from stg_claim_lines
+    where visit_key is not null          -- a line without a readable patient or DOS has no visit to price in
 ),
 scenario_visits as (
     select distinct scenario, visit_key from stg_units_scenarios

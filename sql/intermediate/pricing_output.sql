@@ -17,18 +17,21 @@ with rated as (
     left join fee_schedule f on f.cpt = i.cpt and f.modifier = '' and f.locality = (select locality from audit_params)
                             and i.dos between f.effective_from and f.effective_to
 ),
-units as (
-    select rated.*, u.unit_no from rated, unnest(range(1, greatest(units, 0) + 1)) as u(unit_no)
-),
+-- Per line, without one row per unit (a line's units are not bounded by the engine: the cost stays linear in
+-- lines): of a visit's MPPR-indicator-5 lines with units, the first by (pe_dollars desc, full_rate desc, cpt,
+-- line_key) holds the visit's one full unit; every other unit of those lines is reduced.
 ranked as (
-    select *, row_number() over (partition by scenario, visit_key, coalesce(mppr_ind, 0) = 5
-                                 order by pe_dollars desc, full_rate desc, cpt, line_key, unit_no) as mppr_rank
-    from units
+    select *, coalesce(mppr_ind, 0) = 5 and units > 0
+              and row_number() over (partition by scenario, visit_key, coalesce(mppr_ind, 0) = 5 and units > 0
+                                     order by pe_dollars desc, full_rate desc, cpt, line_key) = 1 as has_full_unit
+    from rated
 ),
 per_line as (
     select scenario, line_key,
-           sum(case when mppr_ind = 5 and mppr_rank > 1 then reduced_rate else full_rate end) as medicare_amount
-    from ranked group by scenario, line_key
+           case when mppr_ind = 5 then greatest(units, 0) * reduced_rate
+                                       + case when has_full_unit then full_rate - reduced_rate else 0 end
+                else greatest(units, 0) * full_rate end as medicare_amount
+    from ranked
 )
 select r.scenario, r.visit_key, r.line_key, r.cpt, r.dos, r.units,
        coalesce(p.medicare_amount, 0)::decimal(12,2) as medicare_amount,     -- MPPR applied, no CO

@@ -32,6 +32,11 @@ excess as (
                 else whole_units - greatest(0, least(whole_units, mue_value - units_before)) end as excess_units
     from counted
 )
-select *, whole_units - excess_units as units_expected
+select *, whole_units - excess_units as units_expected,
+       -- the line's price scenario (stg_units_scenarios): its own; on a day with more than 20 excess lines
+       -- (hostile input: one copy of every line of the day per line is quadratic) one per set of lines priced alike
+       case when count(*) over (partition by visit_key) <= 20 then 'mue:' || line_key
+            else 'mue:' || concat_ws('|', visit_key, cpt, whole_units, whole_units - excess_units, has_co,
+                                      payer_class, follows_medicare_rules, fee_pct_of_medicare) end as scenario
 from excess
 where excess_units > 0

@@ -32,15 +32,17 @@ added_lines as (
     from code_targets t join stg_units_days d using (visit_key)
     where not exists (select 1 from stg_claim_lines l where l.visit_key = t.visit_key and l.cpt = t.cpt)
 ),
-untimed_lines as (
-    select 'untimed:' || line_key as scenario, visit_key, line_key, cpt, dos, whole_units, units_expected, has_co,
+untimed_lines as (   -- one line per scenario (stg_untimed_excess.scenario: lines priced alike share one)
+    select scenario, visit_key, line_key, cpt, dos, whole_units, units_expected, has_co,
            payer_class = 'medicare' or coalesce(follows_medicare_rules, false), fee_pct_of_medicare, payer_key, false
     from stg_untimed_excess
+    qualify row_number() over (partition by scenario order by claim_id, line_number) = 1
 ),
 mue_lines as (
-    select 'mue:' || line_key as scenario, visit_key, line_key, cpt, dos, whole_units, units_expected, has_co,
+    select scenario, visit_key, line_key, cpt, dos, whole_units, units_expected, has_co,
            true, fee_pct_of_medicare, payer_key, false
     from stg_mue_excess
+    qualify row_number() over (partition by scenario order by claim_id, line_number) = 1
 )
 select * from overridden_lines
 union all select * from added_lines

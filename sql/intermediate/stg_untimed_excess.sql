@@ -12,7 +12,13 @@ with untimed_lines as (
     from stg_claim_lines l
     where l.once_per_day and not l.is_timed and l.dos is not null
 )
-select *, greatest(0, least(units, 1 - units_before))::integer as units_expected,
-       units - greatest(0, least(units, 1 - units_before)) as excess_units
-from untimed_lines
-where units_day > 1 and units - greatest(0, least(units, 1 - units_before)) > 0;
+select *,
+       -- the line's price scenario (stg_units_scenarios): its own; on a day with more than 20 excess lines
+       -- (hostile input: one copy of every line of the day per line is quadratic) one per set of lines priced alike
+       case when count(*) over (partition by visit_key) <= 20 then 'untimed:' || line_key
+            else 'untimed:' || concat_ws('|', visit_key, cpt, units, units_expected, has_co, payer_class,
+                                          follows_medicare_rules, fee_pct_of_medicare) end as scenario
+from (select *, greatest(0, least(units, 1 - units_before))::integer as units_expected,
+             units - greatest(0, least(units, 1 - units_before)) as excess_units
+      from untimed_lines)
+where units_day > 1 and excess_units > 0;

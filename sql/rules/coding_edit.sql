@@ -24,13 +24,20 @@
 --   (DESIGN §5 Overlaps: the dollars are on the DENIAL_* finding).
 -- amount_kind: the line's disposition (at_risk when paid; recoverable while the filing deadline is open; lost).
 -- fix_by: the line's filing deadline.
-with day_lines as (
-    select l.*,
-           list(l.cpt) over (partition by l.patient_key, l.dos) as day_cpts,
+with day_codes as (   -- the distinct codes of each patient-day, once per day (a list per line of every line
+                     -- of its day was quadratic: 20,000 lines of one patient-day took minutes and GBs)
+    select patient_key, dos, list(distinct cpt) as day_cpts
+    from stg_claim_lines
+    where dos is not null
+    group by patient_key, dos
+),
+day_lines as (
+    select l.*, d.day_cpts,
            case when l.cpt in ('97165', '97166', '97167', '97168')
                 then row_number() over (partition by l.patient_key, l.dos, l.cpt in ('97165', '97166', '97167', '97168')
                                         order by l.claim_id, l.line_number) end as eval_seq
     from stg_claim_lines l
+    join day_codes d on d.patient_key is not distinct from l.patient_key and d.dos = l.dos
     where l.dos is not null
 ),
 edits as (

@@ -27,7 +27,7 @@
 with excess as (
     select e.*, p.amount_usd as excess_value, p.value_basis
     from stg_mue_excess e
-    join stg_units_prices p on p.scenario = 'mue:' || e.line_key
+    join stg_units_prices p on p.scenario = e.scenario
 ),
 overbilled_code_days as (
     select distinct patient_key, dos, cpt from stg_units_codes where rule_id = 'UNITS_OVERBILLED'

@@ -28,7 +28,7 @@ priced as (
     select e.*, case when dn.is_denied then 0 else p.amount_usd end::decimal(12,2) as amount_usd,
            p.amount_usd as excess_value, p.value_basis, dn.is_denied, dn.denial_code
     from excess_lines e
-    join stg_units_prices p on p.scenario = 'untimed:' || e.line_key
+    join stg_units_prices p on p.scenario = e.scenario
     join stg_line_denial dn using (line_key)
 )
 select 'UNTIMED_MULTIPLE_UNITS' as rule_id, null as category, null as severity,
