@@ -75,8 +75,17 @@ def ingest_files(con: duckdb.DuckDBPyConnection, paths: list[Path], cfg: Practic
 
 
 def stage_data(con: duckdb.DuckDBPyConnection, cfg: PracticeConfig, as_of: dt.date | None = None) -> dict:
-    """Seeds, reference data, parameters and every staged table (pipelines.stage)."""
-    return stage(con, cfg, as_of)
+    """Seeds, reference data, parameters and every staged table (pipelines.stage); the ingest log then says
+    which exports a newer export of the same rows superseded (stg_export_files)."""
+    params = stage(con, cfg, as_of)
+    con.execute("""
+        update ingest_log l set message = l.message || '; superseded by ' || f.superseded_by
+                                          || coalesce(' sheet ' || f.superseded_by_sheet, '')
+                                          || ', a newer export of the same rows: its rows are read from there'
+        from stg_export_files f
+        where f.superseded_by is not null and f.source_file = l.source_file and l.kind = f.kind
+          and l.status in ('loaded', 'partial') and not contains(l.message, '; superseded by ')""")
+    return params
 
 
 def check(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
@@ -154,6 +163,7 @@ def run_audit(input_dir: Path, out_dir: Path, config: Path | None = None, as_of:
 
     t = time.perf_counter()
     params = stage_data(con, cfg, as_of)
+    write_ingest_log(con, out_dir / "ingest-log.csv")        # again: superseded exports are now known
     if base_db is not None:
         from .followup import check_same_practice
         check_same_practice(con, base_db)
