@@ -392,8 +392,8 @@ def test_compare_with_expected_names_each_difference():
 
 def test_minutes_repeated_by_a_refreshed_export_do_not_withdraw_a_units_finding(tmp_path):
     """97530 x3 billed for 30 documented minutes: UNITS_OVERBILLED on day 0. The day-30 folder holds the old visit
-    export and a refreshed one repeating its row: 60 minutes summed, the finding disappears, but sums of repeated
-    rows are no evidence: it stays open (exposure), with the reason it is kept."""
+    export and a refreshed one repeating its row: the repeated row is read once (stg_visit_rows), the minutes stay
+    30, and the day-30 audit still finds the overbilling: it stays open, not withdrawn."""
     p0 = MiniPractice()
     p0.paid_control_claim()
     p0.claim("V1", "2025-05-01", [("97530", "GO", 3)])
@@ -405,7 +405,7 @@ def test_minutes_repeated_by_a_refreshed_export_do_not_withdraw_a_units_finding(
     con, _, rows = follow(tmp_path, p0, p1, rules=rules)
     row = rows[("UNITS_OVERBILLED", "V1", "2025-05-01", "97530")]
     assert (row["status"], row["days_left"]) == ("open", "")
-    assert "do not show why" in row["evidence"]
+    assert "still finds it" in row["evidence"]
     assert con.execute("select still_found, covered from follow_up where rule_id = 'UNITS_OVERBILLED'").fetchone() \
-        == (False, True)                                      # the day-30 audit no longer finds it
+        == (True, True)                                       # 30 minutes, not 60: the repeated row counts once
     con.close()
