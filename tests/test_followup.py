@@ -409,3 +409,24 @@ def test_minutes_repeated_by_a_refreshed_export_do_not_withdraw_a_units_finding(
     assert con.execute("select still_found, covered from follow_up where rule_id = 'UNITS_OVERBILLED'").fetchone() \
         == (True, True)                                       # 30 minutes, not 60: the repeated row counts once
     con.close()
+
+
+def test_minutes_summed_over_two_exports_do_not_withdraw_a_units_finding(tmp_path):
+    """The day-30 folder holds the old visit export (30 minutes) and another export with a different row for the
+    same code and day (45 minutes): 75 minutes summed, the day-30 audit no longer finds the overbilling, but sums
+    over several exports prove nothing: it stays open (exposure), with the reason it is kept."""
+    p0 = MiniPractice()
+    p0.paid_control_claim()
+    p0.claim("V1", "2025-05-01", [("97530", "GO", 3)])
+    p0.remit("V1", "2025-05-20", [("97530", "GO", 100.00, 100.00)])
+    p0.visit("2025-05-01", "97530", minutes=30)
+    p1 = copy.deepcopy(p0)
+    p1.visit("2025-05-01", "97530", minutes=45, source_file="visits_other.csv")
+    rules = ["UNITS_OVERBILLED", "UNITS_UNDERBILLED", "DENIAL_RECOVERABLE"]
+    con, _, rows = follow(tmp_path, p0, p1, rules=rules)
+    row = rows[("UNITS_OVERBILLED", "V1", "2025-05-01", "97530")]
+    assert (row["status"], row["days_left"]) == ("open", "")
+    assert "do not show why" in row["evidence"]
+    assert con.execute("select still_found, covered from follow_up where rule_id = 'UNITS_OVERBILLED'").fetchone() \
+        == (False, True)                                      # the day-30 audit no longer finds it
+    con.close()
