@@ -97,10 +97,12 @@ def follow(tmp_path: Path, p0: MiniPractice, p1: MiniPractice, day0=DAY0, day30=
     return con, result, rows
 
 
-@pytest.fixture(params=[False, True], ids=["all-files", "only-new-files"])
-def scenario(request, tmp_path):
-    """The follow-up of baseline_practice() by day30_practice(), with all files or only the new ones."""
+@pytest.fixture(scope="module", params=[False, True], ids=["all-files", "only-new-files"])
+def scenario(request, tmp_path_factory):
+    """The follow-up of baseline_practice() by day30_practice(), with all files or only the new ones; built once
+    per module (the tests only read it)."""
     p0 = baseline_practice()
+    tmp_path = tmp_path_factory.mktemp("scenario")
     con, result, rows = follow(tmp_path, p0, day30_practice(p0, only_new=request.param))
     yield {"only_new": request.param, "con": con, "result": result, "rows": rows, "out": tmp_path / "out"}
     con.close()
