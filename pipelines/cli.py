@@ -180,8 +180,12 @@ def audit(input_dir: Path = typer.Argument(..., help="The folder the practice se
           config: Optional[Path] = typer.Option(None, "--config", help="practice.toml (default: the one in INPUT_DIR)."),
           as_of: Optional[str] = typer.Option(None, "--as-of", help="Judge deadlines as of this date (YYYY-MM-DD)."),
           show_phi: bool = typer.Option(False, "--show-phi", help="Show patient names in the outputs."),
-          reference: Optional[Path] = REFERENCE_OPTION) -> None:
-    """The main job: ingest -> stage -> check -> prioritize -> report, writing every output."""
+          reference: Optional[Path] = REFERENCE_OPTION,
+          baseline: Optional[Path] = typer.Option(None, "--baseline", help="The day-0 audit (its output folder or "
+                                                  "audit.duckdb): also write follow-up-report.pdf and follow-up.csv.")
+          ) -> None:
+    """The main job: ingest -> stage -> check -> prioritize -> report, writing every output (with --baseline,
+    the day-30 follow-up of an earlier audit too)."""
     from rich.progress import Progress
 
     from .ingest import discover
@@ -191,6 +195,9 @@ def audit(input_dir: Path = typer.Argument(..., help="The folder the practice se
     if not input_dir.is_dir():
         raise InputError("input folder not found", str(input_dir))
     when = _as_of(as_of)
+    if baseline is not None:                       # a baseline that cannot be one: one line, before any output
+        from .followup import resolve_baseline
+        resolve_baseline(baseline, out_dir, as_of=when)
     out_dir = prepare_output_dir(out_dir)          # a folder we can write to, before any work (else one line)
     # a progress bar on a terminal; the per-file lines are in ingest-log.csv, so only files that were not
     # fully read are printed
@@ -204,7 +211,7 @@ def audit(input_dir: Path = typer.Argument(..., help="The folder the practice se
 
         with writing_outputs(out_dir, show_phi):   # 0600 with --show-phi; a full disk is one line
             run_audit(input_dir, out_dir, config=config, as_of=when, show_phi=show_phi, console=console,
-                      on_file=on_file, reference=reference)
+                      on_file=on_file, reference=reference, baseline=baseline)
 
 
 @app.command()

@@ -77,9 +77,22 @@ def ingest_files(con: duckdb.DuckDBPyConnection, paths: list[Path], cfg: Practic
 def stage_data(con: duckdb.DuckDBPyConnection, cfg: PracticeConfig, as_of: dt.date | None = None,
                timings: dict[str, float] | None = None, targets: tuple[str, ...] | None = None) -> dict:
     """Seeds, reference data, parameters and every staged table (pipelines.stage); `timings` gets the
-    seconds of each step and model when given; `targets`: only those models and what they depend on."""
+    seconds of each step and model when given; `targets`: only those models and what they depend on. When
+    stg_export_files is built, the ingest log then says which exports a newer export of the same rows
+    superseded."""
     from .stage import stage
-    return stage(con, cfg, as_of, timings=timings, targets=targets)
+    from .stage.models import needed
+
+    params = stage(con, cfg, as_of, timings=timings, targets=targets)
+    if targets is None or any(m.name == "stg_export_files" for m in needed(targets)):
+        con.execute("""
+            update ingest_log l set message = l.message || '; superseded by ' || f.superseded_by
+                                              || coalesce(' sheet ' || f.superseded_by_sheet, '')
+                                              || ', a newer export of the same rows: its rows are read from there'
+            from stg_export_files f
+            where f.superseded_by is not null and f.source_file = l.source_file and l.kind = f.kind
+              and l.status in ('loaded', 'partial') and not contains(l.message, '; superseded by ')""")
+    return params
 
 
 def check(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
@@ -127,14 +140,20 @@ def write_outputs(con: duckdb.DuckDBPyConnection, out_dir: Path, show_phi: bool 
 
 def run_audit(input_dir: Path, out_dir: Path, config: Path | None = None, as_of: dt.date | None = None,
               show_phi: bool = False, console: Console | None = None, on_file: Callable | None = None,
-              reference: Path | None = None) -> dict:
+              reference: Path | None = None, baseline: Path | None = None) -> dict:
     """Run the audit and write audit-report.pdf, findings.csv, worklist.xlsx, ingest-log.csv and
-    audit.duckdb into out_dir. Raises InputError only when nothing could be audited."""
+    audit.duckdb into out_dir. Raises InputError only when nothing could be audited. With `baseline` (an
+    earlier audit's output folder or audit.duckdb) also the day-30 follow-up: follow-up.csv and
+    follow-up-report.pdf (pipelines.followup); a baseline that cannot be one is refused before any output."""
     console = console or Console(quiet=True)
     if not input_dir.is_dir():
         raise InputError("input folder not found", str(input_dir))
     cfg = resolve_config(config, [input_dir])
     cfg.reference_dir = reference
+    base_db = None
+    if baseline is not None:
+        from .followup import resolve_baseline
+        base_db = resolve_baseline(baseline, out_dir, as_of=as_of or cfg.as_of, npi=cfg.npi)
     out_dir.mkdir(parents=True, exist_ok=True)
     db_path = out_dir / "audit.duckdb"
     for stale in (db_path, Path(str(db_path) + ".wal")):
@@ -154,6 +173,10 @@ def run_audit(input_dir: Path, out_dir: Path, config: Path | None = None, as_of:
 
     t = time.perf_counter()
     params = stage_data(con, cfg, as_of)
+    write_ingest_log(con, out_dir / "ingest-log.csv")        # again: superseded exports are now known
+    if base_db is not None:
+        from .followup import check_same_practice
+        check_same_practice(con, base_db)
     from .stage import match_rates
     rates = match_rates(con)
     timings["stage"] = time.perf_counter() - t
@@ -167,8 +190,22 @@ def run_audit(input_dir: Path, out_dir: Path, config: Path | None = None, as_of:
     t = time.perf_counter()
     written = write_outputs(con, out_dir, show_phi=show_phi)
     timings["report"] = time.perf_counter() - t
+    follow_up = None
+    if base_db is not None:
+        from .followup import run_follow_up
+        t = time.perf_counter()
+        follow_up = run_follow_up(con, base_db, out_dir, show_phi=show_phi)
+        timings["follow_up"] = time.perf_counter() - t
     con.close()
     db_path.chmod(0o600)
     console.print(f"{written['findings']} findings as of {params['as_of']}; wrote {out_dir}/audit-report.pdf "
                   f"({written['pdf'].get('pages')} pages), findings.csv, worklist.xlsx, ingest-log.csv, audit.duckdb")
-    return {"findings": written["findings"], "as_of": params["as_of"], "timings": timings, "pdf": written["pdf"]}
+    if follow_up is not None:
+        by = follow_up["by_status"]
+        console.print(f"follow-up of {follow_up['findings']} baseline findings (day 0 {follow_up['base_as_of']}): "
+                      f"recovered {by['recovered']} (${follow_up['recovered_usd']:,.2f}), corrected {by['corrected']}, "
+                      f"open {by['open']} (${follow_up['recoverable_usd']:,.2f} still recoverable), lost {by['lost']} "
+                      f"(${follow_up['lost_since_usd']:,.2f} since day 0), withdrawn {by['withdrawn']}; wrote "
+                      f"follow-up-report.pdf ({follow_up['pdf'].get('pages')} pages), follow-up.csv")
+    return {"findings": written["findings"], "as_of": params["as_of"], "timings": timings, "pdf": written["pdf"],
+            "follow_up": follow_up}

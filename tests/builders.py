@@ -146,12 +146,14 @@ class MiniPractice:
         return self
 
     def visit(self, dos, cpt, minutes=None, units=None, role="OT", ota_minutes=None, note_type="daily",
-              member_id: str | None = None, payer: str | None = None, patient_id="MRN1", claim_id=None):
+              member_id: str | None = None, payer: str | None = None, patient_id="MRN1", claim_id=None,
+              source_file="visits.csv"):
         self.visits.append(dict(
             patient_id=patient_id, dos=d(dos), cpt=cpt, units=units, minutes=minutes,
             payer=PAYERS[payer or self.payer][0], member_id=member_id or self.member_id,
             provider_npi=self.rendering_npi, provider_role=role, ota_minutes=ota_minutes, note_type=note_type,
-            claim_id=claim_id, source_file="visits.csv", row_number=len(self.visits) + 2))
+            claim_id=claim_id, source_file=source_file,
+            row_number=sum(1 for v in self.visits if v["source_file"] == source_file) + 2))
         return self
 
     def plan(self, start, end, signed=None, kind="initial", patient_id="MRN1", order=None, transmitted=None):

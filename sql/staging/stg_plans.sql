@@ -3,4 +3,4 @@
 
 create or replace view stg_plans as
 select p.*, coalesce(m.patient_key, 'MRN:' || p.patient_id) as patient_key
-from plans_of_care p left join stg_mrn_map m using (patient_id);
+from stg_plan_rows p left join stg_mrn_map m using (patient_id);

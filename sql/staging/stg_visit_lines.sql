@@ -11,7 +11,7 @@ with v as (
     select v.*, row_number() over (order by v.source_file, v.source_sheet, v.row_number) as visit_seq,
            'M:' || norm_id(v.member_id) as member_key,
            name_key(v.patient_last, v.patient_first, v.patient_dob) as own_name_key
-    from visits v
+    from stg_visit_rows v
 ),
 claim_patients as (select distinct patient_key from stg_claims where patient_key is not null),
 by_name as (
