@@ -38,10 +38,14 @@ def _child(practice: str, out_dir: str) -> None:
     from pipelines.warehouse import connect
     steps: dict[str, float] = {"imports": time.perf_counter() - t_start}
 
+    import resource
+    peaks: dict[str, float] = {}    # the process's peak RSS (MB) at the end of each step: which step sets it
+
     def step(name, fn, *args, **kwargs):
         t = time.perf_counter()
         got = fn(*args, **kwargs)
         steps[name] = time.perf_counter() - t
+        peaks[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         return got
 
     practice_dir, out = Path(practice), Path(out_dir)
@@ -70,9 +74,8 @@ def _child(practice: str, out_dir: str) -> None:
     t = time.perf_counter()
     con.close()
     steps["close"] = time.perf_counter() - t
-    import resource
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"peak_mb": peak_mb, "steps": steps, "stage_steps": stage_steps, "rules": rules, "findings": n, "lines": lines,
+    print(json.dumps({"peak_mb": peak_mb, "peaks": peaks, "steps": steps, "stage_steps": stage_steps, "rules": rules, "findings": n, "lines": lines,
                       "visit_rows": visit_rows, "pdf_pages": pdf.get("pages"), "in_process": time.perf_counter() - t_start}))
 
 
@@ -118,8 +121,9 @@ def show(r: dict) -> None:
     print(f"practice: {r['patients']:,} patients, {r['lines']:,} service lines, {r['visit_rows']:,} visit rows, "
           f"{r['findings']:,} findings (load average {r['load_before']:.1f} before, {r['load_after']:.1f} after, "
           f"{os.cpu_count()} CPUs)")
+    peaks = r.get("peaks", {})
     for name, seconds in steps.items():
-        print(f"  {name:24} {seconds:8.2f} s")
+        print(f"  {name:24} {seconds:8.2f} s" + (f"   (peak RSS so far {peaks[name]:,.0f} MB)" if name in peaks else ""))
         if name == "stage":
             for sub, s in r["stage_steps"].items():
                 if not sub.startswith("model "):
