@@ -75,12 +75,13 @@ class World:
         self.day0 = [build_patient(self.ctx, i, positions.get(i)) for i in range(patients)]
         self.now = copy.deepcopy(self.day0)
         self.rng = random.Random(f"{seed}:follow-up")
-        self.subs: list[tuple] = []            # 837 claims submitted after day 0 (generator record + freq, F8)
-        self.clps: list[tuple] = []            # 835 claim payments written on day 30 (generator record + tag)
+        # 837 claims submitted after day 0: write_837_file's record + (frequency, REF*F8, patient index)
+        self.subs: list[tuple] = []
+        # 835 claim payments of the day-30 files: write_835_file's record + (file name tag, patient index)
+        self.clps: list[tuple] = []
         self.events: list[Event] = []
         self.new_patients: list = []
-        self.touched_claims: set[str] = set()
-        self.touched_patients: set[int] = set()
+        self.pending_paid = self.pending_denied = 0
         self.dates: dict[str, FT.ClaimDates] = {}
         self.base_claims: set[str] = set()
         for p in self.day0:
@@ -270,7 +271,6 @@ class World:
         for kind, r in recs:
             (self.subs if kind == "837" else self.clps).append(r)
         self.events.append(ev)
-        self.touched_patients.add(p_idx)
         return True
 
 
@@ -279,7 +279,7 @@ class _Skip(Exception):
 
 
 # ---------------------------------------------------------------------------------------------- the 30 days
-ALL = {"all": "recovered", "new": "recovered"}
+RECOVERED = {"all": "recovered", "new": "recovered"}
 CORRECTED = {"all": "corrected", "new": "corrected"}
 STAYS_OPEN = {"all": "open", "new": "open"}
 BOTH_WITHDRAWN = {"all": "withdrawn", "new": "withdrawn"}
@@ -360,6 +360,8 @@ class Planner:
                         denied += 1
                     w.clps.append(w.clp_record(p, v, v.pay, "orig", w.remit_lines(v)))
                     v.remit_mode = "paid"
+                    w.pending_paid += 1
+        w.pending_denied = denied
         w._cache.clear()
 
     # ------------------------------------------------------------------------------------------ denials
@@ -420,14 +422,14 @@ class Planner:
 
         s1, s3, s4 = self.sub[0], self.sub[2], self.sub[3]
         self.take("DENIAL_RECOVERABLE", 5, lambda f: self.denial(
-            f, "appealed; the payer reprocessed the claim and paid it", ALL, pay=self.first_run(f)),
+            f, "appealed; the payer reprocessed the claim and paid it", RECOVERED, pay=self.first_run(f)),
             den("FIX", "APPEAL"))
         self.take("DENIAL_RECOVERABLE", 3, lambda f: self.denial(
-            f, "corrected claim (frequency 7) submitted, then paid", ALL, resubmit=s1,
+            f, "corrected claim (frequency 7) submitted, then paid", RECOVERED, resubmit=s1,
             pay=self.paid_after(self.w.now[f.patient], s1)), den("FIX"))
         self.take("DENIAL_RECOVERABLE", 1, lambda f: self.denial(
             f, "replacement claim under a new number (frequency 7, REF*F8 = the payer's claim number), then paid",
-            ALL, resubmit=s1, pay=self.paid_after(self.w.now[f.patient], s1), new_id=replacement(f)), den("FIX"))
+            RECOVERED, resubmit=s1, pay=self.paid_after(self.w.now[f.patient], s1), new_id=replacement(f)), den("FIX"))
         self.take("DENIAL_RECOVERABLE", 3, lambda f: self.denial(
             f, "corrected claim (frequency 7) submitted; no answer yet", CORRECTED, resubmit=s3), den("FIX"))
         self.take("DENIAL_RECOVERABLE", 1, lambda f: self.denial(
@@ -468,8 +470,8 @@ class Planner:
         with_claim = lambda f: bool(f.claim_id)
         paid = "the payer's 835 finally paid the claim"
         resent = "an 835 dated before day 0, not sent on day 0, shows the claim paid"
-        self.take("CLAIM_UNPAID", 2, lambda f: self.unpaid_claim(f, paid, ALL, pay=self.first_run(f)))
-        self.take("TIMELY_FILING_RISK", 1, lambda f: self.unpaid_claim(f, paid, ALL, pay=self.first_run(f)),
+        self.take("CLAIM_UNPAID", 2, lambda f: self.unpaid_claim(f, paid, RECOVERED, pay=self.first_run(f)))
+        self.take("TIMELY_FILING_RISK", 1, lambda f: self.unpaid_claim(f, paid, RECOVERED, pay=self.first_run(f)),
                   lambda f: bool(f.claim_id) and f.kind == "recoverable")
         self.take("CLAIM_UNPAID", 2, lambda f: self.unpaid_claim(
             f, "resubmitted with proof of timely filing; no answer yet", CORRECTED, resubmit=self.sub[1]))
@@ -503,8 +505,8 @@ class Planner:
 
     def unbilled(self) -> None:
         paid, billed = "billed after day 0 and paid", "billed after day 0; no answer yet"
-        self.take("VISIT_UNBILLED", 2, lambda f: self.unbilled_visit(f, paid, ALL, self.sub[0], True))
-        self.take("TIMELY_FILING_RISK", 1, lambda f: self.unbilled_visit(f, paid, ALL, self.sub[0], True),
+        self.take("VISIT_UNBILLED", 2, lambda f: self.unbilled_visit(f, paid, RECOVERED, self.sub[0], True))
+        self.take("TIMELY_FILING_RISK", 1, lambda f: self.unbilled_visit(f, paid, RECOVERED, self.sub[0], True),
                   lambda f: not f.claim_id and f.kind == "recoverable")
         self.take("VISIT_UNBILLED", 2, lambda f: self.unbilled_visit(f, billed, CORRECTED, self.sub[2], False))
 
@@ -520,15 +522,17 @@ class Planner:
             return w.answer(t, w.visit(t, f.claim_id), self.first_run(f), repay={line_no}), {}
 
         ev = Event("underpayment", f"{f.claim_id} ({f.dos}, {f.cpt}): appealed; the payer reprocessed the claim at "
-                   "the fee schedule (a reversal and a corrected payment)", f.patient, [f.key], ALL)
+                   "the fee schedule (a reversal and a corrected payment)", f.patient, [f.key], RECOVERED)
         return w.attempt(ev, f.patient, change, {f.key})
 
     def underpayments(self) -> None:
         self.take("UNDERPAYMENT", 5, self.underpayment, self.recoverable)
 
-    def line_fix(self, f, what: str, fix, expect: dict, paid: bool = False, unfixed: bool = False) -> bool:
+    def line_fix(self, f, what: str, fix, expect: dict, paid: bool = False, unfixed: bool = False,
+                 whole_claim: bool = False) -> bool:
         """A corrected claim (frequency 7) for the line's claim after fix(patient, visit, line); paid = reprocessed
-        and paid on a later run (the line's new amount), unfixed = resubmitted as it was."""
+        and paid on a later run (the line's new amount), unfixed = resubmitted as it was, whole_claim = the fix
+        applies to every line of the claim with the same finding."""
         w = self.w
         v0 = w.visit(w.now[f.patient], f.claim_id)
         if v0.remit_mode != "paid" or not f.cpt or (paid and not f.base_line_paid):
@@ -544,10 +548,12 @@ class Planner:
                 recs += w.answer(t, v, self.paid_after(t, sub), repay={ln.line_no})
             return recs, {}
 
-        ev = Event("corrected claim", f"{f.claim_id} ({f.dos}, {f.cpt}): {what}", f.patient, [f.key], dict(expect))
+        targets = self.claim_keys(f.claim_id, {f.rule}) if whole_claim else {f.key}
+        ev = Event("corrected claim", f"{f.claim_id} ({f.dos}, {f.cpt}): {what}", f.patient, sorted(targets),
+                   dict(expect))
         # a corrected claim not answered yet is judged against its day-0 835: a line whose expected amount rose
         # shows as underpaid (a new finding)
-        return w.attempt(ev, f.patient, change, set() if unfixed else {f.key}, set() if paid else {"UNDERPAYMENT"})
+        return w.attempt(ev, f.patient, change, set() if unfixed else targets, set() if paid else {"UNDERPAYMENT"})
 
     def line_fixes(self) -> None:
         def add(m):
@@ -556,6 +562,13 @@ class Planner:
                     raise _Skip
                 ln.mods = ["GO"] + ln.mods if m == "GO" else ln.mods + [m]
             return fix
+
+        def kx_on_every_line(t, v, ln):
+            missing = [x for x in v.billed_lines() if "GO" in x.mods and "KX" not in x.mods]
+            if not missing:
+                raise _Skip
+            for x in missing:
+                x.mods = x.mods + ["KX"]
 
         def drop_co(t, v, ln):
             if "CO" not in ln.mods:
@@ -600,16 +613,16 @@ class Planner:
         fixes = [
             ("GO_MISSING", 2, "corrected claim adds GO" + not_yet, add("GO"), CORRECTED, False),
             ("DISCIPLINE_MODIFIER_WRONG", 2, "corrected claim bills GO only" + not_yet, go_only, CORRECTED, False),
-            ("KX_MISSING", 1, "corrected claim adds KX" + not_yet, add("KX"), CORRECTED, False),
+            ("KX_MISSING", 1, "corrected claim adds KX to its lines" + not_yet, kx_on_every_line, CORRECTED, False),
             ("NCCI_MODIFIER_MISSING", 2, "corrected claim adds 59 on the column-2 code" + not_yet, add("59"),
              CORRECTED, False),
             ("CODING_EDIT", 2, "corrected claim no longer bills the code (the note corrected too)" + not_yet,
              drop_line, CORRECTED, False),
             ("CO_MODIFIER_MISSING", 1, "corrected claim adds CO" + not_yet, add("CO"), CORRECTED, False),
             ("CO_MODIFIER_UNNEEDED", 2, "corrected claim without CO, reprocessed and paid at the full rate", drop_co,
-             ALL, True),
+             RECOVERED, True),
             ("UNITS_UNDERBILLED", 3, "corrected claim bills the documented units, reprocessed and paid", units(+1),
-             ALL, True),
+             RECOVERED, True),
             ("UNITS_UNDERBILLED", 2, "corrected claim bills the documented units" + not_yet, units(+1), CORRECTED,
              False),
             ("UNITS_OVERBILLED", 2, "corrected claim bills the documented units" + not_yet, units(-1), CORRECTED,
@@ -623,7 +636,7 @@ class Planner:
         for rule, n, what, fix, expect, paid in fixes:
             pred = self.recoverable if (paid and rule == "UNITS_UNDERBILLED") else (lambda f: True)
             self.take(rule, n, lambda f, what=what, fix=fix, expect=expect, paid=paid:
-                      self.line_fix(f, what, fix, expect, paid), pred)
+                      self.line_fix(f, what, fix, expect, paid, whole_claim=f.rule == "KX_MISSING"), pred)
         nothing = lambda t, v, ln: None
         self.take("DISCIPLINE_MODIFIER_WRONG", 1, lambda f: self.line_fix(
             f, "resubmitted without the fix: still the wrong discipline modifier", nothing, STAYS_OPEN, unfixed=True))
@@ -914,8 +927,10 @@ def _check_events(world: World, result: dict) -> None:
         for f, s, _ in result[mode]:
             status[f.key].append(s)
         for ev in world.events:
-            want = ev.expect.get(mode)
             for k in ev.targets:
+                want = ev.expect.get(mode)
+                if k[0] not in result["evaluated_" + mode]:
+                    want = None            # the day-30 audit of this folder cannot run the rule (no such claims)
                 got = status.get(k)
                 if not got:
                     raise GeneratorBug(f"{ev.name}: {k} is not a day-0 finding")
@@ -926,9 +941,24 @@ def _check_events(world: World, result: dict) -> None:
                     raise GeneratorBug(f"{ev.name} ({mode}): {k} is {got}, planted to be {want}")
 
 
+def _statuses(result: dict, ev: Event) -> dict:
+    """The statuses the oracle gives an event's findings, per mode ('withdrawn', or e.g. 'open/lost')."""
+    out = {}
+    for mode in MODES:
+        got = sorted({s for f, s, _ in result[mode] if f.key in set(ev.targets)},
+                     key=lambda s: FT.STATUS_ORDER.index(s))
+        out[mode] = "/".join(got)
+    return out
+
+
 def _summary(world: World, result: dict, files: list[str], summary0: dict) -> dict:
+    dates = [r[6] for r in world.clps] + [r[1] for r in world.subs]
     out = {"as_of_day0": world.B.isoformat(), "as_of_day30": world.N.isoformat(), "new_files": files,
-           "events": [(e.name, e.what, e.expect) for e in world.events], "findings_day0": len(world.base)}
+           "as_of_in_data": {"day0": summary0["as_of_in_data"], "day30": max(dates).isoformat() if dates else None},
+           "events": [(e.name, e.what, _statuses(result, e)) for e in world.events],
+           "findings_day0": len(world.base),
+           "pending_paid": world.pending_paid, "pending_denied": world.pending_denied,
+           "new_patients": len(world.new_patients)}
     for mode in MODES:
         rows = result[mode]
         by = Counter((f.rule, s) for f, s, _ in rows)

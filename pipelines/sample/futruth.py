@@ -296,6 +296,7 @@ class View:
         for p in world.new_patients:
             self.patients[p.idx] = p
         self.dates = _dates(world, mode)
+        self.evaluated = _evaluated(world, self.patients.values())
         self.states: dict[int, State] = {}
         self.findings: list[Finding] = []
         from .truth import evaluate
@@ -303,7 +304,7 @@ class View:
             payer = world.pay[p.payer]
             st, fs = evaluate(p, payer, world.ctx30)
             self.states[idx] = st
-            self.findings += kinds(st, fs, self.dates, world.N)
+            self.findings += kinds(st, [f for f in fs if f[0] in self.evaluated], self.dates, world.N)
         self.by_match: dict[tuple, list[Finding]] = {}
         for n in self.findings:
             self.by_match.setdefault(n.match_key(), []).append(n)
@@ -331,6 +332,42 @@ class View:
             from .truth import GeneratorBug
             raise GeneratorBug(f"{b.key}: several day-30 findings match it with other kinds ({self.mode})")
         return same[0]
+
+
+# the rules whose inputs include claims to some payers (the other inputs are in both day-30 folders)
+NEEDS = {"AUTH_EXCEEDED": "auth_payers", "MASSHEALTH_PA_MISSING": "masshealth", "MASSHEALTH_RX_LAPSED": "masshealth",
+         "CO_MODIFIER_MISSING": "medicare_rules", "CO_MODIFIER_UNNEEDED": "medicare_rules",
+         "KX_MISSING": "medicare_rules", "TMR_THRESHOLD": "medicare_rules", "MUE_EXCEEDED": "mue",
+         "POC_MISSING": "medicare_or_ma", "POC_CERT_LATE": "medicare_or_ma", "POC_RECERT_LATE": "medicare_or_ma",
+         "PROGRESS_REPORT_OVERDUE": "medicare_or_ma"}
+ALL_RULES = set(NEEDS) | {"CLAIM_UNPAID", "CODING_EDIT", "DENIAL_RECOVERABLE", "DENIAL_WRITE_OFF",
+                          "DISCIPLINE_MODIFIER_WRONG", "GO_MISSING", "MINUTES_MISSING", "NCCI_MODIFIER_MISSING",
+                          "TIMELY_FILING_RISK", "UNDERPAYMENT", "UNITS_MISALLOCATED", "UNITS_OVERBILLED",
+                          "UNITS_UNDERBILLED", "UNTIMED_MULTIPLE_UNITS", "VISIT_UNBILLED"}
+
+
+def _evaluated(world, patients) -> set[str]:
+    """The rules the day-30 audit runs (its coverage table): a rule that needs claims to some payers runs only
+    when the input holds such claims (Medicare, Medicare or MA, MassHealth, plans requiring authorization, Medicare
+    lines under an MUE)."""
+    from .pricing import mue_for
+    have = set()
+    for p in patients:
+        payer = world.pay[p.payer]
+        for v in p.visits:
+            if not v.billed or not v.billed_lines():
+                continue
+            if payer.medicare_rules:
+                have.add("medicare_rules")
+                if any(mue_for(ln.cpt, v.dos) is not None for ln in v.billed_lines()):
+                    have.add("mue")
+            if payer.payer_class in ("medicare", "medicare_advantage"):
+                have.add("medicare_or_ma")
+            if payer.payer_class == "masshealth":
+                have.add("masshealth")
+            if payer.requires_auth and payer.payer_class != "masshealth":
+                have.add("auth_payers")
+    return {r for r in ALL_RULES if r not in NEEDS or NEEDS[r] in have}
 
 
 def _only_new(p, world, sub_claims: set, clp_claims: set):
@@ -603,8 +640,10 @@ def follow_up(world) -> dict:
                     rebill = True
                 elif b.grain == "visit" and patient == b.patient and dos == b.dos:
                     rebill = True
-            # covered by the mode's input
-            if b.grain == "year":
+            # covered by the mode's input (and its rule run by the day-30 audit)
+            if b.rule not in view.evaluated:
+                covered = False
+            elif b.grain == "year":
                 covered = has_all
             elif b.grain == "visit":
                 p = view.patients[b.patient]
@@ -639,6 +678,7 @@ def follow_up(world) -> dict:
             amount = alloc if status == "recovered" else D0
             rows.append((b, status, amount.quantize(Decimal("0.01"))))
         result[mode] = rows
+        result["evaluated_" + mode] = view.evaluated
         if mode == "all":
             result["new_findings"] = _new_findings(world, view, base)
     return result
