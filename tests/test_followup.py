@@ -97,10 +97,12 @@ def follow(tmp_path: Path, p0: MiniPractice, p1: MiniPractice, day0=DAY0, day30=
     return con, result, rows
 
 
-@pytest.fixture(params=[False, True], ids=["all-files", "only-new-files"])
-def scenario(request, tmp_path):
-    """The follow-up of baseline_practice() by day30_practice(), with all files or only the new ones."""
+@pytest.fixture(scope="module", params=[False, True], ids=["all-files", "only-new-files"])
+def scenario(request, tmp_path_factory):
+    """The follow-up of baseline_practice() by day30_practice(), with all files or only the new ones; built once
+    per module (the tests only read it)."""
     p0 = baseline_practice()
+    tmp_path = tmp_path_factory.mktemp("scenario")
     con, result, rows = follow(tmp_path, p0, day30_practice(p0, only_new=request.param))
     yield {"only_new": request.param, "con": con, "result": result, "rows": rows, "out": tmp_path / "out"}
     con.close()
@@ -392,8 +394,8 @@ def test_compare_with_expected_names_each_difference():
 
 def test_minutes_repeated_by_a_refreshed_export_do_not_withdraw_a_units_finding(tmp_path):
     """97530 x3 billed for 30 documented minutes: UNITS_OVERBILLED on day 0. The day-30 folder holds the old visit
-    export and a refreshed one repeating its row: 60 minutes summed, the finding disappears, but sums of repeated
-    rows are no evidence: it stays open (exposure), with the reason it is kept."""
+    export and a refreshed one repeating its row: the repeated row is read once (stg_visit_rows), the minutes stay
+    30, and the day-30 audit still finds the overbilling: it stays open, not withdrawn."""
     p0 = MiniPractice()
     p0.paid_control_claim()
     p0.claim("V1", "2025-05-01", [("97530", "GO", 3)])
@@ -401,6 +403,27 @@ def test_minutes_repeated_by_a_refreshed_export_do_not_withdraw_a_units_finding(
     p0.visit("2025-05-01", "97530", minutes=30)
     p1 = copy.deepcopy(p0)
     p1.visits.append(dict(p1.visits[0], source_file="visits_refreshed.csv"))
+    rules = ["UNITS_OVERBILLED", "UNITS_UNDERBILLED", "DENIAL_RECOVERABLE"]
+    con, _, rows = follow(tmp_path, p0, p1, rules=rules)
+    row = rows[("UNITS_OVERBILLED", "V1", "2025-05-01", "97530")]
+    assert (row["status"], row["days_left"]) == ("open", "")
+    assert "still finds it" in row["evidence"]
+    assert con.execute("select still_found, covered from follow_up where rule_id = 'UNITS_OVERBILLED'").fetchone() \
+        == (True, True)                                       # 30 minutes, not 60: the repeated row counts once
+    con.close()
+
+
+def test_minutes_summed_over_two_exports_do_not_withdraw_a_units_finding(tmp_path):
+    """The day-30 folder holds the old visit export (30 minutes) and another export with a different row for the
+    same code and day (45 minutes): 75 minutes summed, the day-30 audit no longer finds the overbilling, but sums
+    over several exports prove nothing: it stays open (exposure), with the reason it is kept."""
+    p0 = MiniPractice()
+    p0.paid_control_claim()
+    p0.claim("V1", "2025-05-01", [("97530", "GO", 3)])
+    p0.remit("V1", "2025-05-20", [("97530", "GO", 100.00, 100.00)])
+    p0.visit("2025-05-01", "97530", minutes=30)
+    p1 = copy.deepcopy(p0)
+    p1.visit("2025-05-01", "97530", minutes=45, source_file="visits_other.csv")
     rules = ["UNITS_OVERBILLED", "UNITS_UNDERBILLED", "DENIAL_RECOVERABLE"]
     con, _, rows = follow(tmp_path, p0, p1, rules=rules)
     row = rows[("UNITS_OVERBILLED", "V1", "2025-05-01", "97530")]
