@@ -638,9 +638,12 @@ class Planner:
             self.take(rule, n, lambda f, what=what, fix=fix, expect=expect, paid=paid:
                       self.line_fix(f, what, fix, expect, paid, whole_claim=f.rule == "KX_MISSING"), pred)
         nothing = lambda t, v, ln: None
-        self.take("DISCIPLINE_MODIFIER_WRONG", 1, lambda f: self.line_fix(
+        # planted to stay open: a money finding still recoverable after day 30 (the event runs on the same shuffled
+        # findings, so the choice elsewhere does not move)
+        open_after = lambda f: not f.is_money or self.recoverable(f)
+        self.take("DISCIPLINE_MODIFIER_WRONG", 1, lambda f: open_after(f) and self.line_fix(
             f, "resubmitted without the fix: still the wrong discipline modifier", nothing, STAYS_OPEN, unfixed=True))
-        self.take("GO_MISSING", 1, lambda f: self.line_fix(
+        self.take("GO_MISSING", 1, lambda f: open_after(f) and self.line_fix(
             f, "resubmitted without the fix: still no GO", nothing, STAYS_OPEN, unfixed=True))
 
     # ------------------------------------------------------------------------------------------ exports
