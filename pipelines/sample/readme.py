@@ -230,12 +230,14 @@ Each folder holds the ground truth of its follow-up, `expected_follow_up.csv` (`
 status, amount_recovered_usd`, one row per day-0 finding, CONTRACT §2): `OUT_DIR/expected_follow_up.csv` for the
 first day-30 audit, `OUT_DIR/new_files/expected_follow_up.csv` for the second. They differ where docs/DESIGN.md §12
 says the day-30 folder must hold a finding's own claim or visit to judge it again: with only the new files, a
-finding whose claim is not in them is decided by dates and payments alone, never withdrawn. The ground truth is
+line or claim finding whose claim is not in them is decided by dates and payments alone, never withdrawn, while a
+visit finding is judged again from the refreshed visit export (which lists the day-0 visits, without their
+claims, so a visit rule that counts or dates billed visits can come out otherwise). The ground truth is
 computed by the generator's own follow-up oracle (`pipelines/sample/futruth.py`) from what it planted — the day-0
 and day-30 records of every patient, evaluated again as of day 30 by `truth.py` — never from the audit's SQL or
 results; every planted event is checked to give its findings the status it was planted for.
 
-{chr(10).join(tables)}
+{(chr(10) * 2).join(tables)}
 
 ## What happened in the 30 days
 - Claims awaiting payment on day 0: {summary['pending_paid']}, answered by their payers' runs
