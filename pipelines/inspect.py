@@ -15,7 +15,6 @@ reasons of pipelines.messages only.
 from __future__ import annotations
 
 import difflib
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from .errors import InputError
 from .ingest import discover
 from .ingest.aliases import LAYOUTS, header_words, layout_aliases, normalize_header
 from .ingest.export_recognize import Recognition, map_columns
-from .ingest.mapping import ExportMapping, mapping_toml, parse_mappings
+from .ingest.mapping import ExportMapping, mapping_toml
 from .ingest.result import FileResult
 from .messages import shown
 

@@ -8,6 +8,7 @@
                                           0600 first; a write that fails for a reason of the environment (no
                                           space left, no permission, read-only disk) becomes one InputError
     private_opener                        an `open(..., opener=private_opener)` that creates a file 0600
+    write_csv(con, select, path) -> int   the rows of a query as a CSV file with its header (DuckDB's writer)
 
 The audit database is always 0600 (pipelines.warehouse.connect); the other outputs carry patient names only
 with --show-phi, and then follow the same rule.
@@ -54,6 +55,16 @@ def private_opener(path: str, flags: int) -> int:
     fd = os.open(path, flags, 0o600)
     os.fchmod(fd, 0o600)
     return fd
+
+
+def write_csv(con, select: str, path: str | Path) -> int:
+    """The rows of `select` (in its order) written to `path` by DuckDB's CSV writer: a header, quoting only
+    where needed, ISO dates, NULL as an empty field; the query formats its own numbers (a decimal(p, 2) prints
+    two decimals). Returns the number of rows written."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    target = str(path).replace("'", "''")
+    return con.execute(f"copy ({select}) to '{target}' (format csv, header)").fetchone()[0]
 
 
 def prepare_output_dir(path: str | Path) -> Path:

@@ -12,7 +12,6 @@ the database at ingest, so both roads give the same findings.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import time
 from collections.abc import Callable, Iterable
@@ -25,6 +24,7 @@ from .checks import run_rules, write_findings_csv
 from .config import PracticeConfig, describe, find_config, load_config, store_config
 from .errors import InputError
 from .ingest import ingest_paths
+from .outputs import write_csv
 from .prioritize import prioritize
 from .stage import match_rates, stage
 from .warehouse import connect
@@ -96,11 +96,7 @@ def check(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
 
 
 def write_ingest_log(con: duckdb.DuckDBPyConnection, path: Path) -> None:
-    rows = con.execute(f"select {', '.join(INGEST_LOG_COLUMNS)} from ingest_log order by source_file, kind").fetchall()
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(INGEST_LOG_COLUMNS)
-        w.writerows(rows)
+    write_csv(con, f"select {', '.join(INGEST_LOG_COLUMNS)} from ingest_log order by source_file, kind", path)
 
 
 def ingest_summary(con: duckdb.DuckDBPyConnection) -> str:

@@ -55,3 +55,12 @@ create or replace macro line_value_note(value, basis, denial_note) as
     case when denial_note is not null then 'reported at $0 because ' || denial_note
          when value is null then 'no dollar estimate (' || basis || ')'
          else 'line worth $' || printf('%.2f', value) || ' (' || basis || ')' end;
+
+-- How a fee-schedule price was made, in the words of the findings' detail (stg_line_pricing,
+-- stg_unbilled_visits, stg_units_prices): Medicare rules price at the audit's locality; another payer pays
+-- its percentage of that Medicare amount (pricing_output); both with the multiple-procedure reduction.
+create or replace macro fee_schedule_basis(medicare_rules, is_proxy, dos, fee_pct) as
+    case when medicare_rules then '' else round(fee_pct * 100)::integer || '% of the ' end
+    || case when is_proxy then 'proxy ' else '' end || 'Medicare fee schedule ' || year(dos)
+    || case when medicare_rules then ', locality ' || (select locality from audit_params) else '' end
+    || ', MPPR applied';

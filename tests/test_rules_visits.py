@@ -411,4 +411,4 @@ def test_auth_exceeded_needs_the_authorizations_export():
     assert found(f, "AUTH_EXCEEDED") == {hit(1, "2025-03-03", V_BCBS_97530, "lost")}
     assert f.detail.tolist() == [
         "Visit on 2025-03-03 is outside the dates of every authorization on file for this patient and payer;"
-        " visit value $43.04 (110% of the Medicare fee schedule 2025)."]
+        " visit value $43.04 (110% of the Medicare fee schedule 2025, MPPR applied)."]

@@ -9,8 +9,6 @@ A negative amount from a rule is a bug, reported as such (never clamped to 0).
 """
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import time
 from pathlib import Path
 
@@ -18,6 +16,7 @@ import duckdb
 import pandas as pd
 
 from ..errors import AuditError
+from ..outputs import write_csv
 from .catalog import Rule, coverage, load_rules, write_catalog
 
 # CONTRACT §2, in this order.
@@ -95,29 +94,14 @@ def run_rules(con: duckdb.DuckDBPyConnection, only: list[str] | None = None) -> 
 
 
 def write_findings_csv(con: duckdb.DuckDBPyConnection, path: Path) -> int:
-    """findings.csv exactly as CONTRACT §2: columns in order, ISO dates, two-decimal amounts."""
-    rows = con.execute(f"""
-        select {', '.join(FINDING_COLUMNS)} from findings
-        order by priority_rank nulls last, rule_id, fix_by nulls last, amount_usd desc, claim_id, dos, cpt""").fetchall()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(FINDING_COLUMNS)
-        for row in rows:
-            out = []
-            for col, v in zip(FINDING_COLUMNS, row):
-                if v is None:
-                    out.append("")
-                elif isinstance(v, dt.date):
-                    out.append(v.isoformat())
-                elif col == "amount_usd":
-                    out.append(f"{v:.2f}")
-                elif col in ("units_billed", "units_expected"):
-                    out.append(f"{v:g}")
-                else:
-                    out.append(v)
-            w.writerow(out)
-    return len(rows)
+    """findings.csv exactly as CONTRACT §2: columns in order, ISO dates, two-decimal amounts, whole units
+    without a decimal point."""
+    units = "case when {0} = trunc({0}) then {0}::bigint::varchar else {0}::varchar end as {0}"
+    cols = [units.format(c) if c in ("units_billed", "units_expected")
+            else f"{c}::decimal(12, 2) as {c}" if c == "amount_usd" else c for c in FINDING_COLUMNS]
+    return write_csv(con, f"""
+        select {', '.join(cols)} from findings
+        order by priority_rank nulls last, rule_id, fix_by nulls last, amount_usd desc, claim_id, dos, cpt""", path)
 
 
 __all__ = ["FINDING_COLUMNS", "RuleError", "load_rules", "run_rules", "write_findings_csv"]

@@ -34,6 +34,7 @@ from pathlib import Path
 
 import duckdb
 
+from ..outputs import write_csv
 from .engine import attached, check_same_practice, compute, resolve_baseline
 
 FOLLOW_UP_COLUMNS = ["rule_id", "claim_id", "dos", "cpt", "patient_ref", "baseline_amount_usd", "status",
@@ -52,25 +53,9 @@ _ORDER = """order by case status when 'open' then 1 when 'corrected' then 2 when
 def write_follow_up_csv(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     """follow-up.csv (CONTRACT §2): one row per baseline finding, columns in FOLLOW_UP_COLUMNS order, open items
     first (fewest days left first), ISO dates, two-decimal dollars. patient_ref is the baseline's pseudonym."""
-    rows = con.execute(f"select {', '.join(FOLLOW_UP_COLUMNS)} from follow_up {_ORDER}").fetchall()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(FOLLOW_UP_COLUMNS)
-        for row in rows:
-            out = []
-            for col, v in zip(FOLLOW_UP_COLUMNS, row):
-                if v is None:
-                    out.append("")
-                elif isinstance(v, dt.date):
-                    out.append(v.isoformat())
-                elif col in ("baseline_amount_usd", "amount_recovered_usd"):
-                    out.append(f"{v:.2f}")
-                else:
-                    out.append(v)
-            w.writerow(out)
-    return len(rows)
+    cols = [f"{c}::decimal(12, 2) as {c}" if c in ("baseline_amount_usd", "amount_recovered_usd") else c
+            for c in FOLLOW_UP_COLUMNS]
+    return write_csv(con, f"select {', '.join(cols)} from follow_up {_ORDER}", path)
 
 
 def read_follow_up_csv(path: Path) -> list[dict]:

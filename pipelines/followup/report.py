@@ -19,18 +19,14 @@ Template context (a stable interface for report_templates/follow_up*.html.j2):
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import time
 from pathlib import Path
 
 import duckdb
-from weasyprint import HTML
 
-from ..report.pdf import DEFAULT_FIRM, environment, font_stack
+from ..report.pdf import DEFAULT_FIRM, environment, font_stack, write_pdf
 from ..report.playbook import play
-from ..resources import read_sql, templates_dir
-
-log = logging.getLogger(__name__)
+from ..resources import read_sql
 
 CAPS = {"recs": 30, "recovered": 6, "new": 8, "due": 10}
 
@@ -130,11 +126,4 @@ def render_follow_up_html(con: duckdb.DuckDBPyConnection, figs: dict, show_phi: 
 def render_follow_up_pdf(con: duckdb.DuckDBPyConnection, out_pdf: Path, figs: dict, show_phi: bool = False) -> dict:
     """Render follow-up-report.pdf; returns {'pages': n, 'seconds': t}."""
     t0 = time.perf_counter()
-    html = render_follow_up_html(con, figs, show_phi)
-    out_pdf = Path(out_pdf)
-    out_pdf.parent.mkdir(parents=True, exist_ok=True)
-    doc = HTML(string=html, base_url=str(templates_dir())).render()
-    doc.write_pdf(out_pdf)
-    seconds = round(time.perf_counter() - t0, 2)
-    log.info("follow-up report: %d pages in %.1fs", len(doc.pages), seconds)
-    return {"pages": len(doc.pages), "seconds": seconds}
+    return write_pdf(render_follow_up_html(con, figs, show_phi), out_pdf, "follow-up report", t0)

@@ -244,20 +244,7 @@ def _arrow_body(data: bytes, start: int, delimiter: str, first_row: int, ncols: 
         return Body(table)
     rows, cols, rejected, short = [], [[] for _ in range(ncols)], [], {}
     for idx, (n, line) in zip(bad_idx.tolist(), invalid):
-        row_number = int(numbers[idx])
-        fields = split_line(line.rstrip("\r"), delimiter)
-        if fields is None:
-            rejected.append((row_number, BROKEN_QUOTE))
-            continue
-        fitted, why = _fit(fields, ncols)
-        if fitted is None:
-            rejected.append((row_number, why))
-            continue
-        if len(fields) < ncols:
-            short[row_number] = len(fields)
-        rows.append(row_number)
-        for i, v in enumerate(fitted):
-            cols[i].append(v)
+        _split_into(line.rstrip("\r"), int(numbers[idx]), delimiter, ncols, rows, cols, rejected, short)
     if rows:
         table = pa.concat_tables([table, _table(rows, cols)]).sort_by("_row")
     return Body(table, rejected, short)
@@ -269,21 +256,27 @@ def _python_body(lines: list[str], delimiter: str, first_row: int, ncols: int) -
     for offset, line in enumerate(lines):
         if not line.strip():
             continue
-        n = first_row + offset
-        fields = split_line(line, delimiter)
-        if fields is None:
-            rejected.append((n, BROKEN_QUOTE))
-            continue
-        fitted, why = _fit(fields, ncols)
-        if fitted is None:
-            rejected.append((n, why))
-            continue
-        if len(fields) < ncols:
-            short[n] = len(fields)
-        rows.append(n)
-        for i, v in enumerate(fitted):
-            cols[i].append(v)
+        _split_into(line, first_row + offset, delimiter, ncols, rows, cols, rejected, short)
     return Body(_table(rows, cols), rejected, short)
+
+
+def _split_into(line: str, row_number: int, delimiter: str, ncols: int, rows: list, cols: list[list],
+                rejected: list, short: dict) -> None:
+    """One physical line split with strict quoting and fitted to ncols: its values appended to cols (and its
+    number to rows), or its row number and reason to rejected; a short row's width noted in short."""
+    fields = split_line(line, delimiter)
+    if fields is None:
+        rejected.append((row_number, BROKEN_QUOTE))
+        return
+    fitted, why = _fit(fields, ncols)
+    if fitted is None:
+        rejected.append((row_number, why))
+        return
+    if len(fields) < ncols:
+        short[row_number] = len(fields)
+    rows.append(row_number)
+    for i, v in enumerate(fitted):
+        cols[i].append(v)
 
 
 def body_width(sheet: Sheet, header_index: int) -> int:

@@ -435,6 +435,15 @@ _LABELS = {"HCPCS": "'HCPCS'", "MOD": "'MOD'", "STATUSCODE": "'STATUS CODE'", "W
            "ADJUDICATIONINDICATOR": "'MUE Adjudication Indicator'"}
 
 
+def _drop_trailing_notes(con: duckdb.DuckDBPyConnection, valid: str, none_valid: str) -> None:
+    """Prose after the last valid row of `rows` (a notice at the end of CMS's file) is not data: dropped. Refuses
+    the file (none_valid) when no row is valid; every other row that does not parse is left to _first_bad."""
+    last = _one(con, f"select max(line) from rows where {valid}")[0]
+    if last is None:
+        raise Refused(none_valid)
+    con.execute(f"delete from rows where line > {last} and not {valid} and cpt like '% %'")
+
+
 def _first_bad(con: duckdb.DuckDBPyConnection, checks: list[tuple[str, str]]) -> None:
     """Refuse on the first row failing any (SQL condition over `rows`, reason) check."""
     for condition, reason in checks:
@@ -613,12 +622,7 @@ def read_ptp(con, text: str, header: Header, source: Source, workdir: Path) -> U
     valid = (f"regexp_full_match(cpt, '{CODE_PATTERN}') and regexp_full_match(column2, '{CODE_PATTERN}') "
              "and try_strptime(eff_t, '%Y%m%d') is not null "
              "and (del_t in ('', '*') or try_strptime(del_t, '%Y%m%d') is not null) and mod_t in ('0', '1', '9')")
-    # prose after the last edit (a notice at the end of the file) is not an edit; anything else that
-    # does not parse is a broken or cut-off row and refuses the file.
-    last = _one(con, f"select max(line) from rows where {valid}")[0]
-    if last is None:
-        raise Refused("no row under its header is an edit (code, code, date YYYYMMDD, ..., indicator 0/1/9)")
-    con.execute(f"delete from rows where line > {last} and not {valid} and cpt like '% %'")
+    _drop_trailing_notes(con, valid, "no row under its header is an edit (code, code, date YYYYMMDD, ..., indicator 0/1/9)")
     _first_bad(con, [
         (f"not regexp_full_match(cpt, '{CODE_PATTERN}') or not regexp_full_match(column2, '{CODE_PATTERN}')",
          "column 1 or column 2 is not a 5-character code"),
@@ -660,10 +664,7 @@ def read_mue(con, text: str, header: Header, source: Source, workdir: Path) -> U
         from raw where coalesce(trim(c0), '') <> ''""")
     valid = (f"regexp_full_match(cpt, '{CODE_PATTERN}') and regexp_full_match(value_t, '[0-9]+') "
              "and regexp_matches(mai_text, '^[123]')")
-    last = _one(con, f"select max(line) from rows where {valid}")[0]
-    if last is None:
-        raise Refused("no row under its header is an MUE (code, units, adjudication indicator 1/2/3)")
-    con.execute(f"delete from rows where line > {last} and not {valid} and cpt like '% %'")
+    _drop_trailing_notes(con, valid, "no row under its header is an MUE (code, units, adjudication indicator 1/2/3)")
     _first_bad(con, [
         (f"not regexp_full_match(cpt, '{CODE_PATTERN}')", "the HCPCS/CPT cell is not a 5-character code"),
         ("not regexp_full_match(coalesce(value_t, ''), '[0-9]+')", "the MUE value is not a whole number"),

@@ -10,12 +10,11 @@ only runs them. It reads and never writes the audit database: the report's helpe
 """
 from __future__ import annotations
 
-import csv
-import datetime as dt
 from pathlib import Path
 
 import duckdb
 
+from ..outputs import write_csv
 from ..resources import read_sql
 
 # Bounds that keep the PDF the same size for any practice (every list is capped in its query).
@@ -49,12 +48,4 @@ def one(con: duckdb.DuckDBPyConnection, name: str, **params) -> dict:
 def write_assumptions_csv(con: duckdb.DuckDBPyConnection, path: Path) -> int:
     """assumptions.csv (CONTRACT §2): every assumption and default used with its internal provenance,
     each rule's provenance and each KPI target's source — for the analyst, not the client."""
-    rows = con.execute(read_sql("report/assumptions_analyst.sql")).fetchall()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(ASSUMPTIONS_CSV_COLUMNS)
-        for row in rows:
-            w.writerow(["" if v is None else v.isoformat() if isinstance(v, dt.date) else v for v in row])
-    return len(rows)
+    return write_csv(con, read_sql("report/assumptions_analyst.sql").strip().rstrip(";"), path)

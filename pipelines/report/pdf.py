@@ -277,11 +277,15 @@ def render_pdf(con: duckdb.DuckDBPyConnection, out_pdf: Path, show_phi: bool = F
     """Render the audit report to out_pdf. Returns {'pages': n, 'seconds': t}. Raises InputError when
     the database is not prioritized (pipelines/prioritize.py runs before the report)."""
     t0 = time.perf_counter()
-    html = render_html(con, show_phi)
+    return write_pdf(render_html(con, show_phi), out_pdf, "report", t0)
+
+
+def write_pdf(html: str, out_pdf: Path, label: str, t0: float) -> dict:
+    """Lay out `html` (with the templates' folder as its base) into out_pdf; {'pages': n, 'seconds': since t0}."""
     out_pdf = Path(out_pdf)
     out_pdf.parent.mkdir(parents=True, exist_ok=True)
     doc = HTML(string=html, base_url=str(templates_dir())).render()
     doc.write_pdf(out_pdf)
     seconds = round(time.perf_counter() - t0, 2)
-    log.info("report: %d pages in %.1fs", len(doc.pages), seconds)
+    log.info("%s: %d pages in %.1fs", label, len(doc.pages), seconds)
     return {"pages": len(doc.pages), "seconds": seconds}

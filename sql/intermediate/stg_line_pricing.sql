@@ -10,12 +10,9 @@ select l.line_key,
        coalesce(o.expected_allowed, round(md.per_unit * l.whole_units, 2))::decimal(12,2) as expected_allowed,
        coalesce(o.expected_before_co, round(md.per_unit * l.whole_units, 2))::decimal(12,2) as expected_before_co,
        o.medicare_amount,
-       case when o.expected_allowed is not null and (l.payer_class = 'medicare' or l.follows_medicare_rules)
-                 then case when o.is_proxy then 'proxy ' else '' end
-                      || 'Medicare fee schedule ' || year(l.dos) || ', locality ' || (select locality from audit_params) || ', MPPR applied'
-            when o.expected_allowed is not null
-                 then round(l.fee_pct_of_medicare * 100)::integer || '% of the ' || case when o.is_proxy then 'proxy ' else '' end
-                      || 'Medicare fee schedule ' || year(l.dos)
+       case when o.expected_allowed is not null
+                 then fee_schedule_basis(l.payer_class = 'medicare' or l.follows_medicare_rules, o.is_proxy, l.dos,
+                                         l.fee_pct_of_medicare)
             when md.per_unit is not null then 'median allowed of ' || l.cpt || ' for this payer in the 835s'
             else 'no fee schedule or paid history for this code' end as price_basis,
        o.expected_allowed is not null as fee_schedule_priced,

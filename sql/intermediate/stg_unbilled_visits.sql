@@ -8,12 +8,8 @@ create or replace table stg_unbilled_visits as
 with priced as (
     select u.*,
            coalesce(o.expected_allowed, round(md.per_unit * u.units, 2))::decimal(12,2) as expected_allowed,
-           case when o.expected_allowed is not null and u.medicare_rules
-                     then case when o.is_proxy then 'proxy ' else '' end
-                          || 'Medicare fee schedule ' || year(u.dos) || ', locality ' || (select locality from audit_params) || ', MPPR applied'
-                when o.expected_allowed is not null
-                     then round(u.fee_pct_of_medicare * 100)::integer || '% of the ' || case when o.is_proxy then 'proxy ' else '' end
-                          || 'Medicare fee schedule ' || year(u.dos)
+           case when o.expected_allowed is not null
+                     then fee_schedule_basis(u.medicare_rules, o.is_proxy, u.dos, u.fee_pct_of_medicare)
                 when md.per_unit is not null then 'median allowed of ' || u.cpt || ' for this payer in the 835s'
                 else 'no fee schedule or paid history for ' || u.cpt end as price_basis
     from stg_unbilled_codes u

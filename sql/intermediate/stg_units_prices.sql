@@ -36,11 +36,8 @@ select c.scenario, c.visit_key,
        case when c.fee_schedule_priced then (p.visit_price > b.visit_price)
             when c.median_known then c.median_difference > 0 end as scenario_costs_more,
        c.fee_schedule_priced,
-       case when c.fee_schedule_priced and c.medicare_rules
-                 then case when p.is_proxy or b.is_proxy then 'proxy ' else '' end || 'Medicare fee schedule ' || year(c.dos) || ', locality ' || (select locality from audit_params) || ', MPPR applied'
-            when c.fee_schedule_priced
-                 then round(c.fee_pct * 100)::integer || '% of the ' || case when p.is_proxy or b.is_proxy then 'proxy ' else '' end
-                      || 'Medicare fee schedule ' || year(c.dos) || ', MPPR applied'
+       case when c.fee_schedule_priced
+                 then fee_schedule_basis(c.medicare_rules, p.is_proxy or b.is_proxy, c.dos, c.fee_pct)
             when c.median_known then 'median allowed per unit of ' || c.cpts || ' for this payer in the 835s'
             else 'no fee schedule or paid history for ' || c.cpts || ', so no dollar estimate' end as value_basis
 from changed c
