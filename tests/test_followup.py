@@ -24,7 +24,7 @@ from pipelines.checks import run_rules
 from pipelines.config import PracticeConfig
 from pipelines.errors import InputError
 from pipelines.followup import (FOLLOW_UP_COLUMNS, check_same_practice, compare_with_expected, figures,
-                                read_follow_up_csv, resolve_baseline, run_follow_up)
+                                read_follow_up_csv, resolve_baseline, run_follow_up, set_aside_billed_in_baseline)
 from pipelines.prioritize import prioritize
 from pipelines.stage import stage
 
@@ -431,4 +431,42 @@ def test_minutes_summed_over_two_exports_do_not_withdraw_a_units_finding(tmp_pat
     assert "do not show why" in row["evidence"]
     assert con.execute("select still_found, covered from follow_up where rule_id = 'UNITS_OVERBILLED'").fetchone() \
         == (False, True)                                      # the day-30 audit no longer finds it
+    con.close()
+
+
+@pytest.mark.parametrize("voided", [False, True], ids=["claim-in-day-0-files", "voided-since-day-0"])
+def test_a_visit_billed_by_a_day_0_claim_is_not_unbilled_with_only_the_new_files(tmp_path, voided):
+    """Day 0: the visit of 2025-05-01 is billed (V1) and paid. Day 30, only the new files: a refreshed visit export
+    repeats that visit, and V1 is not in the folder: the visit is billed, not unbilled, and no VISIT_UNBILLED or
+    TIMELY_FILING_RISK of it reaches the findings, the coverage counts or the ranking. When the new files void V1,
+    the visit is unbilled again and reported."""
+    p0 = MiniPractice()
+    p0.paid_control_claim()
+    p0.claim("V1", "2025-05-01", [("97530", "GO", 2)])
+    p0.remit("V1", "2025-05-20", [("97530", "GO", 78.26, 78.26)])
+    p0.visit("2025-05-01", "97530", minutes=30)
+    build(p0, tmp_path / "base.duckdb", DAY0).close()
+    p1 = MiniPractice()
+    p1._pos = 10_000
+    p1.paid_control_claim("2025-07-01")
+    p1.visit("2025-05-01", "97530", minutes=30, source_file="visits_refreshed.csv")
+    if voided:
+        p1.claim("V1", "2025-05-01", [("97530", "GO", 2)], submitted="2025-07-02", frequency="8")
+    con = p1.connect(":memory:")
+    stage(con, PracticeConfig(locality=p1.locality), d(DAY30))
+    run_rules(con, RULES)
+    before = con.execute("""select rule_id, count(*) from findings where rule_id in ('VISIT_UNBILLED', 'TIMELY_FILING_RISK')
+                            group by all""").fetchall()
+    assert sum(n for _, n in before) == 1                                    # the rule alone finds the visit unbilled
+    removed = set_aside_billed_in_baseline(con, tmp_path / "base.duckdb")
+    prioritize(con)
+    left = con.execute("""select count(*), count(priority_rank) from findings
+                          where rule_id in ('VISIT_UNBILLED', 'TIMELY_FILING_RISK')""").fetchone()
+    covered = con.execute("""select sum(findings) from coverage
+                             where rule_id in ('VISIT_UNBILLED', 'TIMELY_FILING_RISK')""").fetchone()[0]
+    if voided:
+        assert (removed, left, covered) == ({}, (1, 1), 1)
+    else:
+        assert (removed, left, covered) == (dict(before), (0, 0), 0)
+        assert con.execute("select * from follow_up_set_aside").fetchall() == before
     con.close()

@@ -491,11 +491,17 @@ def reason(b: Finding, view: View, base_state: State) -> tuple[bool, date | None
         found.append((1, v.pay))
     if fam == "UNPAID" and b.grain == "visit":
         found += [(1, x.sub) for x in st.visits if x.dos == b.dos]
+    # a plan or authorization is evidence only when it was not on file on day 0 with the same dates
+    base_plans = {(pl.start, pl.end, pl.signed) for pl in base_state.p.plans}
+    base_auths = {(a.number, a.start, a.end, a.visits) for a in base_state.p.auths}
     if b.rule == "POC_MISSING":
-        found += [(1, pl.signed) for pl in p.plans if pl.start <= b.dos]
+        found += [(1, pl.signed) for pl in p.plans if pl.start <= b.dos and (pl.start, pl.end, pl.signed) not in base_plans]
     if b.rule in ("POC_CERT_LATE", "POC_RECERT_LATE"):
         sig = int(setting("cert_signature_days"))
+        base_intervals = {(pl.start, cert_end, frm, pl.signed) for pl, _, cert_end, frm, _ in _intervals(base_state.p, base_state)}
         for pl, kind, cert_end, frm, first_tx in _intervals(p, st):
+            if (pl.start, cert_end, frm, pl.signed) in base_intervals:
+                continue
             if b.rule == "POC_CERT_LATE" and kind == "initial" and pl.start <= b.dos <= cert_end and pl.signed \
                     and pl.signed <= (first_tx or pl.start) + timedelta(days=sig):
                 found.append((1, pl.signed))
@@ -507,11 +513,13 @@ def reason(b: Finding, view: View, base_state: State) -> tuple[bool, date | None
         if new and new[0] <= int(setting("progress_report_days")) and (old is None or new[1:] != old[1:]):
             found.append((1, None))
     if b.rule in ("MASSHEALTH_PA_MISSING", "AUTH_EXCEEDED"):
-        found += [(1, None) for a in p.auths if a.start <= b.dos <= (a.end or b.dos)]
+        found += [(1, None) for a in p.auths
+                  if a.start <= b.dos <= (a.end or b.dos) and (a.number, a.start, a.end, a.visits) not in base_auths]
     if b.rule == "MASSHEALTH_RX_LAPSED":
         days = int(setting("masshealth_rx_days"))
         found += [(1, pl.signed) for pl in p.plans
-                  if pl.signed and b.dos - timedelta(days=days) <= pl.signed <= b.dos]
+                  if pl.signed and b.dos - timedelta(days=days) <= pl.signed <= b.dos
+                  and (pl.start, pl.end, pl.signed) not in base_plans]
     base_p = base_state.p
     if b.rule == "MINUTES_MISSING":
         m, _, _ = _minutes(p, b.dos, b.cpt)

@@ -231,8 +231,8 @@ status, amount_recovered_usd`, one row per day-0 finding, CONTRACT §2): `OUT_DI
 first day-30 audit, `OUT_DIR/new_files/expected_follow_up.csv` for the second. They differ where docs/DESIGN.md §12
 says the day-30 folder must hold a finding's own claim or visit to judge it again: with only the new files, a
 line or claim finding whose claim is not in them is decided by dates and payments alone, never withdrawn, while a
-visit finding is judged again from the refreshed visit export (which lists the day-0 visits, without their
-claims, so a visit rule that counts or dates billed visits can come out otherwise). The ground truth is
+visit finding is judged again from the refreshed visit export (which lists the day-0 visits without their claims;
+only a plan, certification or authorization that is new since day 0 withdraws a visit finding). The ground truth is
 computed by the generator's own follow-up oracle (`pipelines/sample/futruth.py`) from what it planted — the day-0
 and day-30 records of every patient, evaluated again as of day 30 by `truth.py` — never from the audit's SQL or
 results; every planted event is checked to give its findings the status it was planted for.
@@ -265,7 +265,8 @@ certifications.
 ## The new files
 The refreshed exports list the whole period again (they supersede `visits.csv`, `plans_of_care.csv` and
 `authorizations.xlsx` when both are read); so the audit of `new_files/` alone sees every day-0 visit without its
-837 and reports it as unbilled (`newly_visible`). The follow-up statuses do not depend on those findings.
+837. With `--baseline`, a visit a day-0 claim bills is not reported as unbilled (the terminal counts them), so
+the new findings of that audit are the new activity whose claims are in `new_files/`.
 
 {files}
 """
