@@ -41,7 +41,7 @@ def usd(x) -> Decimal:
 def build(p: MiniPractice, db, as_of: str, rules=RULES) -> duckdb.DuckDBPyConnection:
     """Stage, check and prioritize a MiniPractice into the database `db` (a file or ':memory:')."""
     con = p.connect(str(db))
-    stage(con, PracticeConfig(locality=p.locality), d(as_of))
+    stage(con, PracticeConfig(locality=p.locality, payers=p.payer_config), d(as_of))
     run_rules(con, rules)
     prioritize(con)
     return con
@@ -469,4 +469,40 @@ def test_a_visit_billed_by_a_day_0_claim_is_not_unbilled_with_only_the_new_files
     else:
         assert (removed, left, covered) == (dict(before), (0, 0), 0)
         assert con.execute("select * from follow_up_set_aside").fetchall() == before
+    con.close()
+
+
+@pytest.mark.parametrize("new_auth", [False, True], ids=["same-authorization", "new-authorization"])
+def test_an_authorization_already_on_file_on_day_0_withdraws_nothing(tmp_path, new_auth):
+    """Day 0: AUTH_EXCEEDED on the third visit of an authorization for two (BCBSMA HMO). Day 30, only the new files:
+    the refreshed visit export repeats the visits, whose claims are in the day-0 files, so the count of billed
+    visits falls and the day-30 audit no longer finds it. The authorization is the one on file on day 0: no reason,
+    the finding stays open. An authorization new since day 0 (for 12 visits) withdraws it, with that reason."""
+    days = ["2025-03-03", "2025-03-10", "2025-03-17"]
+
+    def practice(only_new: bool) -> MiniPractice:
+        p = MiniPractice(payer="bcbs").configure_payer("bcbs", requires_auth=True)
+        if only_new:          # another patient's claim since day 0: the day-30 input has 837s and 835s
+            p._pos = 10_000
+            p.claim("N1", "2025-07-07", [("97530", "GO", 1)], member_id="OTHER0001")
+            p.remit("N1", "2025-07-21", [("97530", "GO", 40.00, 40.00)])
+        for i, day in enumerate(days):
+            if not only_new:
+                p.claim(f"A{i}", day, [("97530", "GO", 1)])
+                p.remit(f"A{i}", d(day) + dt.timedelta(days=20), [("97530", "GO", 40.00, 40.00)])
+            p.visit(day, "97530", minutes=15, source_file="visits_refreshed.csv" if only_new else "visits.csv")
+        p.auth("AU1", "2025-03-01", "2025-06-30", visits=2)
+        if only_new and new_auth:
+            p.auth("AU2", "2025-03-01", "2025-06-30", visits=12)
+        return p
+
+    rules = ["AUTH_EXCEEDED", "VISIT_UNBILLED"]
+    con, _, rows = follow(tmp_path, practice(False), practice(True), rules=rules)
+    row = rows[("AUTH_EXCEEDED", "A2", "2025-03-17", "")]
+    if new_auth:
+        assert row["status"] == "withdrawn"
+        assert row["evidence"] == "not a problem after all: an authorization now on file covers the date (2025-03-01 to 2025-06-30)"
+    else:
+        assert row["status"] == "open" and "do not show why" in row["evidence"]
+    assert list(rows) == [("AUTH_EXCEEDED", "A2", "2025-03-17", "")]
     con.close()
