@@ -220,8 +220,20 @@ def sample(out_dir: Path = typer.Argument(..., help="Folder to write the synthet
            patients: int = typer.Option(150, "--patients", min=1, help="Number of patients."),
            months: int = typer.Option(12, "--months", min=1, max=21,
                                       help="Months of service, ending September 2026 (the as-of date is mid-November 2026)."),
-           seed: int = typer.Option(2025, "--seed", help="Random seed (same seed, same bytes).")) -> None:
+           seed: int = typer.Option(2025, "--seed", help="Random seed (same seed, same bytes)."),
+           follow_up: bool = typer.Option(False, "--follow-up",
+                                          help="The same practice 30 days later: the day-0 sample plus, in "
+                                               "OUT_DIR/new_files, the files written since, each folder with its "
+                                               "expected_follow_up.csv.")) -> None:
     """Write a synthetic Massachusetts OT practice with planted problems and its ground truth."""
+    if follow_up:
+        from .sample.followup import generate_follow_up
+        s = generate_follow_up(out_dir, patients=patients, months=months, seed=seed)
+        console.print(f"wrote {out_dir}: the day-0 sample and {len(s['new_files'])} files written since day 0 "
+                      f"(new_files/); day 30 = {s['as_of_day30']}; {s['findings_day0']} day-0 findings: "
+                      + ", ".join(f"{n} {k}" for k, n in sorted(s['all']['by_status'].items()))
+                      + f"; ${s['all']['recovered_usd']} recovered", markup=False)
+        return
     from .sample import generate
     summary = generate(out_dir, patients=patients, months=months, seed=seed)
     console.print(f"wrote {out_dir}: " + ", ".join(f"{k} {v}" for k, v in summary.items() if not isinstance(v, (dict, list))))

@@ -22,6 +22,7 @@ from rich.console import Console
 
 from .config import PracticeConfig, describe, find_config, load_config, store_config
 from .errors import InputError
+from .followup import check_same_practice, resolve_baseline, run_follow_up, set_aside_billed_in_baseline
 from .ingest import ingest_paths
 from .outputs import write_csv
 from .warehouse import connect
@@ -95,11 +96,14 @@ def stage_data(con: duckdb.DuckDBPyConnection, cfg: PracticeConfig, as_of: dt.da
     return params
 
 
-def check(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
-    """Every rule -> findings and coverage, then the recommendations and each finding's rank."""
+def check(con: duckdb.DuckDBPyConnection, baseline: Path | None = None) -> dict[str, float]:
+    """Every rule -> findings and coverage, then the recommendations and each finding's rank. With the baseline
+    of a day-30 audit, the visits its day-0 claims bill are not reported as unbilled before the ranking."""
     from .checks import run_rules
     from .prioritize import prioritize
     timings = run_rules(con)
+    if baseline is not None:
+        set_aside_billed_in_baseline(con, baseline)
     prioritize(con)
     return timings
 
@@ -148,7 +152,6 @@ def run_audit(input_dir: Path, out_dir: Path, config: Path | None = None, as_of:
     cfg.reference_dir = reference
     base_db = None
     if baseline is not None:
-        from .followup import resolve_baseline
         base_db = resolve_baseline(baseline, out_dir, as_of=as_of or cfg.as_of, npi=cfg.npi)
     out_dir.mkdir(parents=True, exist_ok=True)
     db_path = out_dir / "audit.duckdb"
@@ -171,7 +174,6 @@ def run_audit(input_dir: Path, out_dir: Path, config: Path | None = None, as_of:
     params = stage_data(con, cfg, as_of)
     write_ingest_log(con, out_dir / "ingest-log.csv")        # again: superseded exports are now known
     if base_db is not None:
-        from .followup import check_same_practice
         check_same_practice(con, base_db)
     from .stage import match_rates
     rates = match_rates(con)
@@ -180,15 +182,19 @@ def run_audit(input_dir: Path, out_dir: Path, config: Path | None = None, as_of:
         console.print(f"  {label}: {num}/{den}" + (f" ({rate:.1%})" if den else " (nothing to match)"))
 
     t = time.perf_counter()
-    check(con)
+    check(con, base_db)
     timings["check"] = time.perf_counter() - t
+    if base_db is not None:
+        aside = con.execute("select coalesce(sum(findings), 0) from follow_up_set_aside").fetchone()[0]
+        if aside:
+            console.print(f"  {aside} visits of the exports are billed by claims of the day-0 files, which this folder "
+                          "does not repeat: not reported as unbilled")
 
     t = time.perf_counter()
     written = write_outputs(con, out_dir, show_phi=show_phi)
     timings["report"] = time.perf_counter() - t
     follow_up = None
     if base_db is not None:
-        from .followup import run_follow_up
         t = time.perf_counter()
         follow_up = run_follow_up(con, base_db, out_dir, show_phi=show_phi)
         timings["follow_up"] = time.perf_counter() - t

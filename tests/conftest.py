@@ -45,3 +45,18 @@ def con():
 def store(tmp_path) -> ReferenceStore:
     """An empty CMS reference store in a temporary folder (`rcm-audit reference import --reference DIR`)."""
     return open_store(tmp_path / "reference")
+
+
+@pytest.fixture(scope="session")
+def sample_day0_audit(tmp_path_factory) -> Path:
+    """`rcm-audit audit sample_data -o OUT`: the day-0 audit of the bundled sample, the baseline of the follow-up
+    tests (test_followup_e2e, test_followup_sample), run once per session. Its folder is only read."""
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+    if not (SAMPLE / "expected_findings.csv").exists():
+        pytest.skip("sample_data/ has not been generated")
+    out = tmp_path_factory.mktemp("sample-day0-audit")
+    result = CliRunner().invoke(app, ["audit", str(SAMPLE), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    return out

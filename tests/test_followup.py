@@ -24,7 +24,7 @@ from pipelines.checks import run_rules
 from pipelines.config import PracticeConfig
 from pipelines.errors import InputError
 from pipelines.followup import (FOLLOW_UP_COLUMNS, check_same_practice, compare_with_expected, figures,
-                                read_follow_up_csv, resolve_baseline, run_follow_up)
+                                read_follow_up_csv, resolve_baseline, run_follow_up, set_aside_billed_in_baseline)
 from pipelines.prioritize import prioritize
 from pipelines.stage import stage
 
@@ -41,7 +41,7 @@ def usd(x) -> Decimal:
 def build(p: MiniPractice, db, as_of: str, rules=RULES) -> duckdb.DuckDBPyConnection:
     """Stage, check and prioritize a MiniPractice into the database `db` (a file or ':memory:')."""
     con = p.connect(str(db))
-    stage(con, PracticeConfig(locality=p.locality), d(as_of))
+    stage(con, PracticeConfig(locality=p.locality, payers=p.payer_config), d(as_of))
     run_rules(con, rules)
     prioritize(con)
     return con
@@ -431,4 +431,78 @@ def test_minutes_summed_over_two_exports_do_not_withdraw_a_units_finding(tmp_pat
     assert "do not show why" in row["evidence"]
     assert con.execute("select still_found, covered from follow_up where rule_id = 'UNITS_OVERBILLED'").fetchone() \
         == (False, True)                                      # the day-30 audit no longer finds it
+    con.close()
+
+
+@pytest.mark.parametrize("voided", [False, True], ids=["claim-in-day-0-files", "voided-since-day-0"])
+def test_a_visit_billed_by_a_day_0_claim_is_not_unbilled_with_only_the_new_files(tmp_path, voided):
+    """Day 0: the visit of 2025-05-01 is billed (V1) and paid. Day 30, only the new files: a refreshed visit export
+    repeats that visit, and V1 is not in the folder: the visit is billed, not unbilled, and no VISIT_UNBILLED or
+    TIMELY_FILING_RISK of it reaches the findings, the coverage counts or the ranking. When the new files void V1,
+    the visit is unbilled again and reported."""
+    p0 = MiniPractice()
+    p0.paid_control_claim()
+    p0.claim("V1", "2025-05-01", [("97530", "GO", 2)])
+    p0.remit("V1", "2025-05-20", [("97530", "GO", 78.26, 78.26)])
+    p0.visit("2025-05-01", "97530", minutes=30)
+    build(p0, tmp_path / "base.duckdb", DAY0).close()
+    p1 = MiniPractice()
+    p1._pos = 10_000
+    p1.paid_control_claim("2025-07-01")
+    p1.visit("2025-05-01", "97530", minutes=30, source_file="visits_refreshed.csv")
+    if voided:
+        p1.claim("V1", "2025-05-01", [("97530", "GO", 2)], submitted="2025-07-02", frequency="8")
+    con = p1.connect(":memory:")
+    stage(con, PracticeConfig(locality=p1.locality), d(DAY30))
+    run_rules(con, RULES)
+    before = con.execute("""select rule_id, count(*) from findings where rule_id in ('VISIT_UNBILLED', 'TIMELY_FILING_RISK')
+                            group by all""").fetchall()
+    assert sum(n for _, n in before) == 1                                    # the rule alone finds the visit unbilled
+    removed = set_aside_billed_in_baseline(con, tmp_path / "base.duckdb")
+    prioritize(con)
+    left = con.execute("""select count(*), count(priority_rank) from findings
+                          where rule_id in ('VISIT_UNBILLED', 'TIMELY_FILING_RISK')""").fetchone()
+    covered = con.execute("""select sum(findings) from coverage
+                             where rule_id in ('VISIT_UNBILLED', 'TIMELY_FILING_RISK')""").fetchone()[0]
+    if voided:
+        assert (removed, left, covered) == ({}, (1, 1), 1)
+    else:
+        assert (removed, left, covered) == (dict(before), (0, 0), 0)
+        assert con.execute("select * from follow_up_set_aside").fetchall() == before
+    con.close()
+
+
+@pytest.mark.parametrize("new_auth", [False, True], ids=["same-authorization", "new-authorization"])
+def test_an_authorization_already_on_file_on_day_0_withdraws_nothing(tmp_path, new_auth):
+    """Day 0: AUTH_EXCEEDED on the third visit of an authorization for two (BCBSMA HMO). Day 30, only the new files:
+    the refreshed visit export repeats the visits, whose claims are in the day-0 files, so the count of billed
+    visits falls and the day-30 audit no longer finds it. The authorization is the one on file on day 0: no reason,
+    the finding stays open. An authorization new since day 0 (for 12 visits) withdraws it, with that reason."""
+    days = ["2025-03-03", "2025-03-10", "2025-03-17"]
+
+    def practice(only_new: bool) -> MiniPractice:
+        p = MiniPractice(payer="bcbs").configure_payer("bcbs", requires_auth=True)
+        if only_new:          # another patient's claim since day 0: the day-30 input has 837s and 835s
+            p._pos = 10_000
+            p.claim("N1", "2025-07-07", [("97530", "GO", 1)], member_id="OTHER0001")
+            p.remit("N1", "2025-07-21", [("97530", "GO", 40.00, 40.00)])
+        for i, day in enumerate(days):
+            if not only_new:
+                p.claim(f"A{i}", day, [("97530", "GO", 1)])
+                p.remit(f"A{i}", d(day) + dt.timedelta(days=20), [("97530", "GO", 40.00, 40.00)])
+            p.visit(day, "97530", minutes=15, source_file="visits_refreshed.csv" if only_new else "visits.csv")
+        p.auth("AU1", "2025-03-01", "2025-06-30", visits=2)
+        if only_new and new_auth:
+            p.auth("AU2", "2025-03-01", "2025-06-30", visits=12)
+        return p
+
+    rules = ["AUTH_EXCEEDED", "VISIT_UNBILLED"]
+    con, _, rows = follow(tmp_path, practice(False), practice(True), rules=rules)
+    row = rows[("AUTH_EXCEEDED", "A2", "2025-03-17", "")]
+    if new_auth:
+        assert row["status"] == "withdrawn"
+        assert row["evidence"] == "not a problem after all: an authorization now on file covers the date (2025-03-01 to 2025-06-30)"
+    else:
+        assert row["status"] == "open" and "do not show why" in row["evidence"]
+    assert list(rows) == [("AUTH_EXCEEDED", "A2", "2025-03-17", "")]
     con.close()

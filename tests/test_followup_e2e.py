@@ -208,14 +208,9 @@ def build_day30(baseline_db: Path, folder: Path, only_new: bool) -> dict:
 
 # --- the tests ---------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def day0(tmp_path_factory):
-    """`rcm-audit audit sample_data`: the baseline."""
-    if not (SAMPLE / "expected_findings.csv").exists():
-        pytest.skip("sample_data/ has not been generated")
-    out = tmp_path_factory.mktemp("day0")
-    result = CliRunner().invoke(app, ["audit", str(SAMPLE), "-o", str(out)])
-    assert result.exit_code == 0, result.output
-    return out
+def day0(sample_day0_audit):
+    """`rcm-audit audit sample_data`: the baseline (shared with test_followup_sample, conftest.py)."""
+    return sample_day0_audit
 
 
 @pytest.fixture(scope="module", params=[False, True], ids=["all-files", "only-new-files"])

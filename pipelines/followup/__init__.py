@@ -35,6 +35,7 @@ from pathlib import Path
 import duckdb
 
 from ..outputs import write_csv
+from ..resources import read_sql
 from .engine import attached, check_same_practice, compute, resolve_baseline
 
 FOLLOW_UP_COLUMNS = ["rule_id", "claim_id", "dos", "cpt", "patient_ref", "baseline_amount_usd", "status",
@@ -102,6 +103,25 @@ def compare_with_expected(actual: list[dict], expected: list[dict]) -> list[str]
     return diffs
 
 
+def set_aside_billed_in_baseline(con: duckdb.DuckDBPyConnection, baseline_path: Path) -> dict[str, int]:
+    """Before the ranking of a day-30 audit: remove the findings of visits "never billed" that a day-0 claim bills
+    while the day-30 input has no claim for that day (sql/followup/fu_billed_in_baseline.sql), and take them off
+    the coverage counts; table follow_up_set_aside keeps their count per rule. Returns {rule_id: findings removed}."""
+    with attached(con, resolve_baseline(Path(baseline_path))):
+        con.execute(read_sql("followup/fu_billed_in_baseline.sql"))
+    con.execute("""create or replace table follow_up_set_aside as
+                   select rule_id, count(*)::integer as findings from fu_billed_in_baseline group by rule_id""")
+    removed = dict(con.execute("select rule_id, findings from follow_up_set_aside order by rule_id").fetchall())
+    if removed:
+        con.execute("""delete from findings f using fu_billed_in_baseline x
+                       where f.rule_id = x.rule_id and f.claim_id is null and f.patient_key = x.patient_key
+                         and f.dos = x.dos""")
+        con.execute("""update coverage set findings = coverage.findings - x.n
+                       from (select rule_id, count(*) as n from fu_billed_in_baseline group by rule_id) x
+                       where coverage.rule_id = x.rule_id""")
+    return removed
+
+
 def run_follow_up(con: duckdb.DuckDBPyConnection, baseline_path: Path, out_dir: Path, show_phi: bool = False) -> dict:
     """The follow-up of a staged, checked and prioritized day-30 audit against the baseline at baseline_path
     (its output folder or audit.duckdb): tables follow_up and follow_up_habits, findings.follow_up_status,
@@ -127,4 +147,5 @@ def run_follow_up(con: duckdb.DuckDBPyConnection, baseline_path: Path, out_dir: 
 
 __all__ = ["EXPECTED_COLUMNS", "FOLLOW_UP_COLUMNS", "MIN_ELIGIBLE", "NEW_STATUSES", "STATUSES", "check_same_practice",
            "compare_with_expected", "figures", "read_follow_up_csv", "resolve_baseline", "run_follow_up",
+           "set_aside_billed_in_baseline",
            "write_follow_up_csv"]

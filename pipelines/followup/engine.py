@@ -36,6 +36,10 @@ REQUIRED = {
     "remit_claims": {"claim_id", "payment_date"},
     "remit_lines": {"claim_id", "cpt", "paid"},
     "source_files": {"file_id"},
+    "stg_claim_lines": {"patient_key", "dos", "cpt", "units"},
+    "stg_plans": {"patient_key", "start_date", "end_date", "signed_date", "order_date"},
+    "stg_cert_intervals": {"patient_key", "start_date", "cert_end", "certified_from", "signed_date"},
+    "stg_authorizations": {"patient_key", "auth_number", "start_date", "end_date", "visits_authorized"},
 }
 NOT_AN_AUDIT = "not an rcm-audit database (give the output folder of an earlier `rcm-audit audit`, or its audit.duckdb)"
 

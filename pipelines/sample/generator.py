@@ -342,73 +342,84 @@ def _write_837_month(out: Path, path: Path, month: str, counters, summary, pay) 
         by_payer[rec[0]].append(rec)
     for key in sorted(by_payer):
         recs = sorted(by_payer[key], key=lambda r: (r[1], r[2]))
-        spec = SPEC[key]
-        style = STYLES[spec[4]]
-        payer = pay[key]
         counters["isa"] += 1
         ctl = counters["isa"]
-        first_sub = recs[0][1]
-        rel = f"837/{key}/CR_{key}_{month.replace('-', '')}.{EXT_837[spec[4]]}"
-        fpath = out / rel
-        fpath.parent.mkdir(parents=True, exist_ok=True)
-        n_claims = n_lines = n_segs = 0
-        by_date = defaultdict(list)
-        for r in recs:
-            by_date[r[1]].append(r)
-        with open(fpath, "w", encoding="ascii", newline="") as fh:
-            fh.write(isa(style, "CRIVEROT", CLEARINGHOUSE[spec[4]], first_sub.strftime("%y%m%d"), "0715", ctl))
-            gs = SegmentWriter(style)
-            gs.add("GS", "HC", "CRIVEROT", CLEARINGHOUSE[spec[4]], ymd(first_sub), "0715", ctl, "X",
-                   "005010X222A1")
-            fh.write(gs.render())
-            for st_no, sub in enumerate(sorted(by_date), start=1):
-                w = SegmentWriter(style)
-                stc = f"{st_no:04d}"
-                w.add("ST", "837", stc, "005010X222A1")
-                w.add("BHT", "0019", "00", f"B{ctl}{st_no:03d}", ymd(sub), "0715", "CH")
-                w.add("NM1", "41", "2", PRACTICE_NAME.upper(), "", "", "", "", "46", "CRIVEROT")
-                w.add("PER", "IC", "BILLING OFFICE", "TE", "6175550142")
-                w.add("NM1", "40", "2", payer.name.upper(), "", "", "", "", "46", payer.payer_id)
-                w.add("HL", "1", "", "20", "1")
-                w.add("PRV", "BI", "PXC", "225X00000X")
-                w.add("NM1", "85", "2", PRACTICE_NAME.upper(), "", "", "", "", "XX", PRACTICE_NPI)
-                w.add("N3", PRACTICE_ADDR[0].upper())
-                w.add("N4", PRACTICE_ADDR[1], PRACTICE_ADDR[2], PRACTICE_ADDR[3])
-                w.add("REF", "EI", PRACTICE_TIN)
-                hl = 1
-                for (_, _, claim_id, pat, md, ot, dx, auth, dos, lines) in by_date[sub]:
-                    last, first, dob, sex, member, addr, group = pat
-                    hl += 1
-                    w.add("HL", hl, "1", "22", "0")
-                    w.add("SBR", "P", "18", group, "", "", "", "", "", spec[3])
-                    w.add("NM1", "IL", "1", last, first, "", "", "", "MI", member)
-                    w.add("N3", addr[0].upper())
-                    w.add("N4", addr[1], "MA", addr[2])
-                    w.add("DMG", "D8", ymd(dob), sex)
-                    w.add("NM1", "PR", "2", payer.name.upper(), "", "", "", "", "PI", payer.payer_id)
-                    total = sum((ln[2] for ln in lines), D0)
-                    w.add("CLM", claim_id, money(total), "", "", ["11", "B", "1"], "Y", "A", "Y", "Y")
-                    if auth:
-                        w.add("REF", "G1", auth)
-                    w.add("HI", ["ABK", dx[0]], ["ABF", dx[1]])
-                    w.add("NM1", "DN", "1", md[0], md[1], "", "", "", "XX", md[2])
-                    w.add("NM1", "82", "1", ot[0], ot[1], "", "", "", "XX", ot[2])
-                    w.add("PRV", "PE", "PXC", "225X00000X")
-                    for n, (cpt, mods, charge, units, lcn) in enumerate(lines, start=1):
-                        w.add("LX", n)
-                        w.add("SV1", ["HC", cpt, *mods], money(charge), "UN", units, "", "", "1")
-                        w.add("DTP", "472", "D8", ymd(dos))
-                        w.add("REF", "6R", lcn)
-                        n_lines += 1
-                    n_claims += 1
-                w.add("SE", len(w) + 1, stc)
-                n_segs += len(w)
-                fh.write(w.render())
-            tail = SegmentWriter(style)
-            tail.add("GE", len(by_date), ctl)
-            tail.add("IEA", "1", f"{ctl:09d}")
-            fh.write(tail.render())
+        rel = f"837/{key}/CR_{key}_{month.replace('-', '')}.{EXT_837[SPEC[key][4]]}"
+        n_claims, n_lines, n_segs = write_837_file(out / rel, key, recs, ctl, pay)
         _file_summary(summary, rel, "837P", n_claims, n_lines, n_segs + 4)
+
+
+def write_837_file(fpath: Path, key: str, recs: list, ctl: int, pay) -> tuple[int, int, int]:
+    """One 837P interchange of one payer: one ST per submission date. A record is (payer, submission date,
+    claim_id, patient, physician, rendering, dx, auth, dos, lines[, frequency, REF*F8]); a line is (cpt, mods,
+    charge, units, line control number). Returns (claims, lines, segments between GS and GE)."""
+    spec = SPEC[key]
+    style = STYLES[spec[4]]
+    payer = pay[key]
+    first_sub = recs[0][1]
+    fpath.parent.mkdir(parents=True, exist_ok=True)
+    n_claims = n_lines = n_segs = 0
+    by_date = defaultdict(list)
+    for r in recs:
+        by_date[r[1]].append(r)
+    with open(fpath, "w", encoding="ascii", newline="") as fh:
+        fh.write(isa(style, "CRIVEROT", CLEARINGHOUSE[spec[4]], first_sub.strftime("%y%m%d"), "0715", ctl))
+        gs = SegmentWriter(style)
+        gs.add("GS", "HC", "CRIVEROT", CLEARINGHOUSE[spec[4]], ymd(first_sub), "0715", ctl, "X",
+               "005010X222A1")
+        fh.write(gs.render())
+        for st_no, sub in enumerate(sorted(by_date), start=1):
+            w = SegmentWriter(style)
+            stc = f"{st_no:04d}"
+            w.add("ST", "837", stc, "005010X222A1")
+            w.add("BHT", "0019", "00", f"B{ctl}{st_no:03d}", ymd(sub), "0715", "CH")
+            w.add("NM1", "41", "2", PRACTICE_NAME.upper(), "", "", "", "", "46", "CRIVEROT")
+            w.add("PER", "IC", "BILLING OFFICE", "TE", "6175550142")
+            w.add("NM1", "40", "2", payer.name.upper(), "", "", "", "", "46", payer.payer_id)
+            w.add("HL", "1", "", "20", "1")
+            w.add("PRV", "BI", "PXC", "225X00000X")
+            w.add("NM1", "85", "2", PRACTICE_NAME.upper(), "", "", "", "", "XX", PRACTICE_NPI)
+            w.add("N3", PRACTICE_ADDR[0].upper())
+            w.add("N4", PRACTICE_ADDR[1], PRACTICE_ADDR[2], PRACTICE_ADDR[3])
+            w.add("REF", "EI", PRACTICE_TIN)
+            hl = 1
+            for rec in by_date[sub]:
+                (_, _, claim_id, pat, md, ot, dx, auth, dos, lines) = rec[:10]
+                freq, f8 = rec[10:12] if len(rec) > 10 else ("1", "")
+                last, first, dob, sex, member, addr, group = pat
+                hl += 1
+                w.add("HL", hl, "1", "22", "0")
+                w.add("SBR", "P", "18", group, "", "", "", "", "", spec[3])
+                w.add("NM1", "IL", "1", last, first, "", "", "", "MI", member)
+                w.add("N3", addr[0].upper())
+                w.add("N4", addr[1], "MA", addr[2])
+                w.add("DMG", "D8", ymd(dob), sex)
+                w.add("NM1", "PR", "2", payer.name.upper(), "", "", "", "", "PI", payer.payer_id)
+                total = sum((ln[2] for ln in lines), D0)
+                w.add("CLM", claim_id, money(total), "", "", ["11", "B", freq], "Y", "A", "Y", "Y")
+                if auth:
+                    w.add("REF", "G1", auth)
+                if f8:
+                    w.add("REF", "F8", f8)
+                w.add("HI", ["ABK", dx[0]], ["ABF", dx[1]])
+                w.add("NM1", "DN", "1", md[0], md[1], "", "", "", "XX", md[2])
+                w.add("NM1", "82", "1", ot[0], ot[1], "", "", "", "XX", ot[2])
+                w.add("PRV", "PE", "PXC", "225X00000X")
+                for n, (cpt, mods, charge, units, lcn) in enumerate(lines, start=1):
+                    w.add("LX", n)
+                    w.add("SV1", ["HC", cpt, *mods], money(charge), "UN", units, "", "", "1")
+                    w.add("DTP", "472", "D8", ymd(dos))
+                    w.add("REF", "6R", lcn)
+                    n_lines += 1
+                n_claims += 1
+            w.add("SE", len(w) + 1, stc)
+            n_segs += len(w)
+            fh.write(w.render())
+        tail = SegmentWriter(style)
+        tail.add("GE", len(by_date), ctl)
+        tail.add("IEA", "1", f"{ctl:09d}")
+        fh.write(tail.render())
+    return n_claims, n_lines, n_segs
 
 
 # ---------------------------------------------------------------------------------------------- 835
@@ -419,97 +430,104 @@ def _write_835_month(out: Path, path: Path, month: str, counters, summary, pay, 
         groups[(rec[0], rec[6])].append(rec)
     for key, pdate in sorted(groups):
         recs = sorted(groups[(key, pdate)], key=lambda r: (r[1], order[r[7]]))
-        spec = SPEC[key]
-        style = STYLES[spec[5]]
-        payer = pay[key]
         counters["isa"] += 1
         ctl = counters["isa"]
-        rel = f"835/{key}/ERA_{key}_{pdate:%Y%m%d}.{EXT_835[spec[5]]}"
-        fpath = out / rel
-        fpath.parent.mkdir(parents=True, exist_ok=True)
-        w = SegmentWriter(style)
-        body = SegmentWriter(style)
-        total = D0
-        n_clp = n_svc = 0
-        plbs = []
-        statuses = Counter()
-        for (_, claim_id, pcn, pat, ot, dos, _pd, kind, lines, plb, claim_adj) in recs:
-            sign = Decimal(-1) if kind == "reverse" else Decimal(1)
-            charge = (claim_adj[2] if claim_adj else sum((ln[2] for ln in lines), D0)) * sign
-            paid = sum((ln[3] for ln in lines), D0) * sign
-            ptresp = sum((a for ln in lines for g, _, a in ln[5] if g == "PR"), D0) * sign
-            if kind == "reverse":
-                status = "22"
-            elif claim_adj or all(ln[6] is None for ln in lines):
-                status = "4"
-            else:
-                status = "1"
-            statuses[status] += 1
-            total += paid
-            body.add("CLP", claim_id, status, money(charge), money(paid), money(ptresp), spec[3],
-                     pcn + ("C" if kind == "correct" else ""), "11", "1")
-            if claim_adj:
-                body.add("CAS", claim_adj[0], claim_adj[1], money(claim_adj[2]))
-            body.add("NM1", "QC", "1", pat[0], pat[1], "", "", "", "MI", pat[2])
-            body.add("NM1", "82", "1", ot[0], ot[1], "", "", "", "XX", ot[2])
-            body.add("DTM", "232", ymd(dos))
-            body.add("DTM", "233", ymd(dos))
-            n_clp += 1
-            for (cpt, mods, lcharge, lpaid, units, cas, allowed, lcn, rarc) in lines:
-                body.add("SVC", ["HC", cpt, *mods], money(lcharge * sign), money(lpaid * sign), "", units)
-                body.add("DTM", "472", ymd(dos))
-                for grp in ("CO", "PR", "OA"):
-                    trip = []
-                    for g, c, a in cas:
-                        if g == grp and a != 0:
-                            trip += [c, money(a * sign), ""]
-                    if trip:
-                        body.add("CAS", grp, *trip[:-1])
-                body.add("REF", "6R", lcn)
-                if allowed is not None:
-                    body.add("AMT", "B6", money(allowed * sign))
-                if rarc:
-                    body.add("LQ", "HE", rarc)
-                n_svc += 1
-            if plb:
-                plbs.append((claim_id, plb))
-        plb_total = sum((-a for _, a in plbs), D0)   # L6 interest: negative PLB = paid to the provider
-        amount = total - plb_total
-        w.add("ST", "835", "0001")
-        if amount > 0:
-            w.add("BPR", "I", money(amount), "C", "ACH", "CCP", "01", "011000138", "DA", "7700123456",
-                  "1" + payer.payer_id[:9].rjust(9, "0"), "", "01", "211070175", "DA", "3300456789",
-                  ymd(pdate))
+        rel = f"835/{key}/ERA_{key}_{pdate:%Y%m%d}.{EXT_835[SPEC[key][5]]}"
+        _file_summary(summary, rel, "835", *write_835_file(out / rel, key, pdate, recs, ctl, pay))
+
+
+def write_835_file(fpath: Path, key: str, pdate: date, recs: list, ctl: int, pay) -> tuple:
+    """One 835 of one payer's payment run. A record is (payer, claim_id, payer claim id, patient, rendering, dos,
+    payment date, orig | reverse | correct, lines, PLB interest, claim-level adjustment); a line is (cpt, mods,
+    charge, paid, units, CAS triples, allowed, line control number, RARC). Returns (claims, service lines,
+    segments, extra file facts)."""
+    spec = SPEC[key]
+    style = STYLES[spec[5]]
+    payer = pay[key]
+    fpath.parent.mkdir(parents=True, exist_ok=True)
+    w = SegmentWriter(style)
+    body = SegmentWriter(style)
+    total = D0
+    n_clp = n_svc = 0
+    plbs = []
+    statuses = Counter()
+    for (_, claim_id, pcn, pat, ot, dos, _pd, kind, lines, plb, claim_adj) in recs:
+        sign = Decimal(-1) if kind == "reverse" else Decimal(1)
+        charge = (claim_adj[2] if claim_adj else sum((ln[2] for ln in lines), D0)) * sign
+        paid = sum((ln[3] for ln in lines), D0) * sign
+        ptresp = sum((a for ln in lines for g, _, a in ln[5] if g == "PR"), D0) * sign
+        if kind == "reverse":
+            status = "22"
+        elif claim_adj or all(ln[6] is None for ln in lines):
+            status = "4"
         else:
-            w.add("BPR", "H", money(amount), "C", "NON", "", "", "", "", "", "", "", "", "", "", "",
-                  ymd(pdate))
-        w.add("TRN", "1", f"{payer.payer_id[:5]}{pdate:%y%m%d}{ctl:04d}", "1" + payer.payer_id[:9].rjust(9, "0"))
-        w.add("DTM", "405", ymd(pdate))
-        w.add("N1", "PR", payer.name.upper(), "XV", payer.payer_id)
-        w.add("N3", "PO BOX 9100")
-        w.add("N4", "HINGHAM", "MA", "020430910")
-        w.add("PER", "BL", "PROVIDER SERVICES", "TE", "8665550100")
-        w.add("N1", "PE", PRACTICE_NAME.upper(), "XX", PRACTICE_NPI)
-        w.add("REF", "TJ", PRACTICE_TIN)
-        w.add("LX", "1")
-        w.segs.extend(body.segs)
-        for claim_id, a in plbs:
-            w.add("PLB", PRACTICE_NPI, f"{pdate.year}1231", ["L6", claim_id], money(-a))
-        w.add("SE", len(w) + 1, "0001")
-        with open(fpath, "w", encoding="ascii", newline="") as fh:
-            fh.write(isa(style, CLEARINGHOUSE[spec[5]], "CRIVEROT", pdate.strftime("%y%m%d"), "0600", ctl))
-            head = SegmentWriter(style)
-            head.add("GS", "HP", payer.payer_id, "CRIVEROT", ymd(pdate), "0600", ctl, "X",
-                     "005010X221A1")
-            fh.write(head.render())
-            fh.write(w.render())
-            tail = SegmentWriter(style)
-            tail.add("GE", "1", ctl)
-            tail.add("IEA", "1", f"{ctl:09d}")
-            fh.write(tail.render())
-        _file_summary(summary, rel, "835", n_clp, n_svc, len(w) + 4,
-                      {"plb": len(plbs), "reversals": statuses.get("22", 0), "payment_date": pdate.isoformat(),
-                       "bpr_amount": money(amount)})
+            status = "1"
+        statuses[status] += 1
+        total += paid
+        body.add("CLP", claim_id, status, money(charge), money(paid), money(ptresp), spec[3],
+                 pcn + ("C" if kind == "correct" else ""), "11", "1")
+        if claim_adj:
+            body.add("CAS", claim_adj[0], claim_adj[1], money(claim_adj[2]))
+        body.add("NM1", "QC", "1", pat[0], pat[1], "", "", "", "MI", pat[2])
+        body.add("NM1", "82", "1", ot[0], ot[1], "", "", "", "XX", ot[2])
+        body.add("DTM", "232", ymd(dos))
+        body.add("DTM", "233", ymd(dos))
+        n_clp += 1
+        for (cpt, mods, lcharge, lpaid, units, cas, allowed, lcn, rarc) in lines:
+            body.add("SVC", ["HC", cpt, *mods], money(lcharge * sign), money(lpaid * sign), "", units)
+            body.add("DTM", "472", ymd(dos))
+            for grp in ("CO", "PR", "OA"):
+                trip = []
+                for g, c, a in cas:
+                    if g == grp and a != 0:
+                        trip += [c, money(a * sign), ""]
+                if trip:
+                    body.add("CAS", grp, *trip[:-1])
+            body.add("REF", "6R", lcn)
+            if allowed is not None:
+                body.add("AMT", "B6", money(allowed * sign))
+            if rarc:
+                body.add("LQ", "HE", rarc)
+            n_svc += 1
+        if plb:
+            plbs.append((claim_id, plb))
+    plb_total = sum((-a for _, a in plbs), D0)   # L6 interest: negative PLB = paid to the provider
+    amount = total - plb_total
+    w.add("ST", "835", "0001")
+    if amount > 0:
+        w.add("BPR", "I", money(amount), "C", "ACH", "CCP", "01", "011000138", "DA", "7700123456",
+              "1" + payer.payer_id[:9].rjust(9, "0"), "", "01", "211070175", "DA", "3300456789",
+              ymd(pdate))
+    else:
+        w.add("BPR", "H", money(amount), "C", "NON", "", "", "", "", "", "", "", "", "", "", "",
+              ymd(pdate))
+    w.add("TRN", "1", f"{payer.payer_id[:5]}{pdate:%y%m%d}{ctl:04d}", "1" + payer.payer_id[:9].rjust(9, "0"))
+    w.add("DTM", "405", ymd(pdate))
+    w.add("N1", "PR", payer.name.upper(), "XV", payer.payer_id)
+    w.add("N3", "PO BOX 9100")
+    w.add("N4", "HINGHAM", "MA", "020430910")
+    w.add("PER", "BL", "PROVIDER SERVICES", "TE", "8665550100")
+    w.add("N1", "PE", PRACTICE_NAME.upper(), "XX", PRACTICE_NPI)
+    w.add("REF", "TJ", PRACTICE_TIN)
+    w.add("LX", "1")
+    w.segs.extend(body.segs)
+    for claim_id, a in plbs:
+        w.add("PLB", PRACTICE_NPI, f"{pdate.year}1231", ["L6", claim_id], money(-a))
+    w.add("SE", len(w) + 1, "0001")
+    with open(fpath, "w", encoding="ascii", newline="") as fh:
+        fh.write(isa(style, CLEARINGHOUSE[spec[5]], "CRIVEROT", pdate.strftime("%y%m%d"), "0600", ctl))
+        head = SegmentWriter(style)
+        head.add("GS", "HP", payer.payer_id, "CRIVEROT", ymd(pdate), "0600", ctl, "X",
+                 "005010X221A1")
+        fh.write(head.render())
+        fh.write(w.render())
+        tail = SegmentWriter(style)
+        tail.add("GE", "1", ctl)
+        tail.add("IEA", "1", f"{ctl:09d}")
+        fh.write(tail.render())
+    return (n_clp, n_svc, len(w) + 4,
+            {"plb": len(plbs), "reversals": statuses.get("22", 0), "payment_date": pdate.isoformat(),
+             "bpr_amount": money(amount)})
 
 
 # ---------------------------------------------------------------------------------------------- config

@@ -182,3 +182,91 @@ Sources:
 - Medicare PR-1 deductible lines paid $0 (not denials); claims paid after the as-of date (submitted late)
   are not unpaid.
 """
+
+
+def render_follow_up(world, summary) -> str:
+    """README.md of the day-30 folder (`rcm-audit sample OUT_DIR --follow-up`), above the day-0 README."""
+    from .futruth import STATUS_ORDER
+    modes = {"all": "the earlier files plus the new ones (`OUT_DIR`)", "new": "only the new ones (`OUT_DIR/new_files`)"}
+    rules = sorted({k.split(":")[0] for m in ("all", "new") for k in summary[m]["by_rule_status"]})
+    tables = []
+    for mode, title in modes.items():
+        s = summary[mode]
+        head = "| rule | " + " | ".join(STATUS_ORDER) + " |\n|---|" + "---|" * len(STATUS_ORDER)
+        body = []
+        for r in rules:
+            cells = [str(s["by_rule_status"].get(f"{r}:{st}", "")) for st in STATUS_ORDER]
+            body.append(f"| `{r}` | " + " | ".join(cells) + " |")
+        total = " | ".join(str(s["by_status"].get(st, 0)) for st in STATUS_ORDER)
+        body.append(f"| **all** | {total} |")
+        tables.append(f"### Day 30 with {title}: ${Decimal(s['recovered_usd']):,.2f} recovered\n\n{head}\n"
+                      + "\n".join(body))
+    ev_lines = "\n".join(f"- {what} → **{st['all']}** (only the new files: {st['new']})"
+                         for _, what, st in summary["events"])
+    new = "\n".join(f"- `{k[0]}` {k[1]} {k[2]} {k[3]}".rstrip() for k in summary["new_findings"]["new"])
+    visible = "\n".join(f"- `{k[0]}` {k[1]} {k[2]} {k[3]}".rstrip() for k in summary["new_findings"]["newly_visible"])
+    files = "\n".join(f"- `new_files/{f}`" for f in summary["new_files"])
+    seen = summary["as_of_in_data"]
+    note = ""
+    if seen["day0"] != summary["as_of_day0"] or seen["day30"] != summary["as_of_day30"]:
+        note = (f"\n\n**Note:** at this size the latest dates in the files are {seen['day0']} (day 0) and "
+                f"{seen['day30']} (day 30); audit with `--as-of {summary['as_of_day0']}` and "
+                f"`--as-of {summary['as_of_day30']}` to reproduce the ground truth.")
+    return f"""# Sample practice 30 days later (the follow-up sample)
+
+Written by `rcm-audit sample OUT_DIR --follow-up` (same arguments, same bytes). Day 0 = {summary['as_of_day0']},
+the as-of date of the sample; day 30 = **{summary['as_of_day30']}**, the last payment run of the new files (the
+day-30 audit's as-of date). The top of this folder is the day-0 sample, byte for byte what `rcm-audit sample`
+writes (its README follows below); `new_files/` holds only what the practice produced since day 0:
+
+```bash
+rcm-audit audit sample_data -o audit-out     # day 0: the files at the top of OUT_DIR (sample_data/ is the
+                                             # default sample; for other arguments, `rcm-audit sample DAY0 ...`)
+rcm-audit audit OUT_DIR -o audit-day30 --baseline audit-out       # day 30: the earlier files plus the new ones
+rcm-audit audit OUT_DIR/new_files -o audit-day30-new --baseline audit-out   # day 30: only the new files
+```{note}
+
+Each folder holds the ground truth of its follow-up, `expected_follow_up.csv` (`rule_id, claim_id, dos, cpt,
+status, amount_recovered_usd`, one row per day-0 finding, CONTRACT §2): `OUT_DIR/expected_follow_up.csv` for the
+first day-30 audit, `OUT_DIR/new_files/expected_follow_up.csv` for the second. They differ where docs/DESIGN.md §12
+says the day-30 folder must hold a finding's own claim or visit to judge it again: with only the new files, a
+line or claim finding whose claim is not in them is decided by dates and payments alone, never withdrawn, while a
+visit finding is judged again from the refreshed visit export (which lists the day-0 visits without their claims;
+only a plan, certification or authorization that is new since day 0 withdraws a visit finding). The ground truth is
+computed by the generator's own follow-up oracle (`pipelines/sample/futruth.py`) from what it planted — the day-0
+and day-30 records of every patient, evaluated again as of day 30 by `truth.py` — never from the audit's SQL or
+results; every planted event is checked to give its findings the status it was planted for.
+
+{(chr(10) * 2).join(tables)}
+
+## What happened in the 30 days
+- Claims awaiting payment on day 0: {summary['pending_paid']}, answered by their payers' runs
+  ({summary['pending_denied']} with a line denied: a new finding). New patients seen since day 0:
+  {summary['new_patients']}, billed weekly, their first claims paid (some carry a new problem, below).
+- Untouched day-0 findings are `open`, or `lost` when their deadline (appeal window, filing limit, correction
+  window) fell between day 0 and day 30, as DESIGN §12 says; exposure findings (at risk, overbilled) stay open.
+- The planted events (each on a different claim or visit; {len(summary['events'])} in all), with the status
+  of their day-0 findings on day 30:
+
+{ev_lines}
+
+## New findings on day 30 (the earlier files plus the new ones)
+New activity since day 0 (`follow_up_status` `new`):
+
+{new or '- (none)'}
+
+Older activity now visible (`newly_visible`): a corrected claim the payer has not answered yet is still judged
+against its day-0 835, so a line whose expected amount rose (more units, no CO, or the multiple-procedure full
+price moving to it when another code is dropped) shows as underpaid; plans of care signed after day 0 are late
+certifications.
+
+{visible or '- (none)'}
+
+## The new files
+The refreshed exports list the whole period again (they supersede `visits.csv`, `plans_of_care.csv` and
+`authorizations.xlsx` when both are read); so the audit of `new_files/` alone sees every day-0 visit without its
+837. With `--baseline`, a visit a day-0 claim bills is not reported as unbilled (the terminal counts them), so
+the new findings of that audit are the new activity whose claims are in `new_files/`.
+
+{files}
+"""

@@ -622,6 +622,14 @@ def _unpaid_unbilled(st: State) -> list[tuple]:
 
 # ---------------------------------------------------------------------------------------------- all
 def patient_findings(p, payer: Payer, ctx, auths_loaded: bool = True, plans_loaded: bool = True) -> list[tuple]:
+    _, out = evaluate(p, payer, ctx, auths_loaded, plans_loaded)
+    _cross_check(p, out, auths_loaded and plans_loaded)
+    return out
+
+
+def evaluate(p, payer: Payer, ctx, auths_loaded: bool = True, plans_loaded: bool = True) -> tuple[State, list[tuple]]:
+    """Every rule over the patient's records as of ctx.as_of, with no check against the plants (the follow-up
+    sample evaluates the practice again on day 30, when new records exist): (the patient's state, findings)."""
     st = State(p, payer, ctx)
     units = _units(st)
     out = units + _untimed(st) + _minutes(st) + _modifiers(st) + _kx_tmr(st) + _co(st) + _ncci_and_edits(st)
@@ -634,8 +642,7 @@ def patient_findings(p, payer: Payer, ctx, auths_loaded: bool = True, plans_load
     if auths_loaded:
         out += _auth(st)
     out += _denials(st) + _underpayment(st) + _unpaid_unbilled(st)
-    _cross_check(p, out, auths_loaded and plans_loaded)
-    return out
+    return st, out
 
 
 def _cross_check(p, out: list[tuple], complete: bool) -> None:

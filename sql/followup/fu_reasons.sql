@@ -2,6 +2,10 @@
 -- reason_date), for the findings the day-30 audit no longer finds. A finding is withdrawn only with such a
 -- reason, found in the data now on file; reason_date is the date of that evidence when it has one (a plan's
 -- signature, a claim version's submission): after day 0 the problem was fixed (corrected), not disproved.
+-- A document is evidence only when it is new since day 0 (not on file in the baseline with the same dates):
+-- a plan, certification or authorization the baseline already had cannot explain why a finding went away
+-- (with only the new files, visits whose claims are not in the folder can make a count or a first-treatment
+-- date change; such a finding stays open).
 -- At most one reason per finding, the first of:
 --   DENIAL_*                 the final 835 now on file shows the line (the claim) paid
 --   UNDERPAYMENT             the 835 now on file allows the expected amount (within the rule's tolerance)
@@ -38,6 +42,28 @@ new_line as (    -- the code as the claim now on file bills it that day (first l
     from stg_claim_lines group by all
 ),
 new_units as (select patient_key, dos, cpt, sum(units) as units from stg_claim_lines group by all),
+new_plans as (      -- plans of care not on file on day 0 with these dates
+    select p.* from stg_plans p
+    where not exists (select 1 from fu_base.stg_plans o
+                      where o.patient_key = p.patient_key and o.start_date = p.start_date
+                        and o.end_date is not distinct from p.end_date and o.signed_date is not distinct from p.signed_date
+                        and o.order_date is not distinct from p.order_date)
+),
+new_intervals as (  -- certification intervals not on file on day 0 with these dates and signature
+    select ci.* from stg_cert_intervals ci
+    where not exists (select 1 from fu_base.stg_cert_intervals o
+                      where o.patient_key = ci.patient_key and o.start_date = ci.start_date
+                        and o.cert_end is not distinct from ci.cert_end
+                        and o.certified_from is not distinct from ci.certified_from
+                        and o.signed_date is not distinct from ci.signed_date)
+),
+new_auths as (      -- authorizations not on file on day 0 with these dates and visits
+    select a.* from stg_authorizations a
+    where not exists (select 1 from fu_base.stg_authorizations o
+                      where o.patient_key = a.patient_key and o.auth_number is not distinct from a.auth_number
+                        and o.start_date = a.start_date and o.end_date is not distinct from a.end_date
+                        and o.visits_authorized is not distinct from a.visits_authorized)
+),
 reasons as (
     select b.fid, 1 as prio,
            'the 835 of ' || strftime(s.payment_date, '%Y-%m-%d') || ' now on file shows the line paid '
@@ -71,20 +97,20 @@ reasons as (
     union all
     select b.fid, 1, 'a plan of care starting ' || strftime(p.start_date, '%Y-%m-%d')
            || coalesce(', signed ' || strftime(p.signed_date, '%Y-%m-%d'), '') || ', is now on file', p.signed_date
-    from b join stg_plans p on p.patient_key = b.patient_key and p.start_date <= b.dos
+    from b join new_plans p on p.patient_key = b.patient_key and p.start_date <= b.dos
     where b.rule_id = 'POC_MISSING'
     union all
     select b.fid, 1, 'the plan of care now on file (' || strftime(ci.start_date, '%Y-%m-%d') || ' to '
            || strftime(ci.cert_end, '%Y-%m-%d') || ') was signed ' || strftime(ci.signed_date, '%Y-%m-%d')
            || ', within ' || setting_num('cert_signature_days')::integer || ' days of the first treatment', ci.signed_date
-    from b join stg_cert_intervals ci on ci.patient_key = b.patient_key and b.dos between ci.start_date and ci.cert_end
+    from b join new_intervals ci on ci.patient_key = b.patient_key and b.dos between ci.start_date and ci.cert_end
     where b.rule_id = 'POC_CERT_LATE' and ci.cert_kind = 'initial' and ci.signed_date is not null
       and ci.signed_date <= coalesce(ci.first_treatment_dos, ci.start_date) + setting_num('cert_signature_days')::integer
     union all
     select b.fid, 1, 'a plan of care now on file certifies the date (' || strftime(ci.certified_from, '%Y-%m-%d')
            || ' to ' || strftime(ci.cert_end, '%Y-%m-%d')
            || coalesce(', signed ' || strftime(ci.signed_date, '%Y-%m-%d'), '') || ')', ci.signed_date
-    from b join stg_cert_intervals ci on ci.patient_key = b.patient_key
+    from b join new_intervals ci on ci.patient_key = b.patient_key
      and b.dos between ci.certified_from and ci.cert_end
     where b.rule_id = 'POC_RECERT_LATE'
     union all
@@ -97,12 +123,12 @@ reasons as (
     union all
     select b.fid, 1, 'an authorization now on file covers the date (' || strftime(a.start_date, '%Y-%m-%d') || ' to '
            || strftime(a.end_date, '%Y-%m-%d') || ')', null::date
-    from b join stg_authorizations a on a.patient_key = b.patient_key and b.dos between a.start_date and a.end_date
+    from b join new_auths a on a.patient_key = b.patient_key and b.dos between a.start_date and a.end_date
     where b.rule_id in ('MASSHEALTH_PA_MISSING', 'AUTH_EXCEEDED')
     union all
     select b.fid, 1, 'a prescription or plan signed ' || strftime(greatest(p.signed_date, p.order_date), '%Y-%m-%d')
            || ' is now on file', greatest(p.signed_date, p.order_date)
-    from b join stg_plans p on p.patient_key = b.patient_key
+    from b join new_plans p on p.patient_key = b.patient_key
      and greatest(p.signed_date, p.order_date) between b.dos - setting_num('masshealth_rx_days')::integer and b.dos
     where b.rule_id = 'MASSHEALTH_RX_LAPSED'
     union all
