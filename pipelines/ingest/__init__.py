@@ -265,6 +265,9 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Iterable[Path],
             file_results = read_file(con, path, source_file, mappings)
         record([(file_results, file_id, source_file)])
     flush()
+    # the readers' freed Arrow buffers go back to the OS now: staging's DuckDB buffer (600 MB) comes on top of
+    # what the process still holds (issue 16: ~160 MB less peak memory on the 20,000-patient practice)
+    pa.default_memory_pool().release_unused()
     return results
 
 
