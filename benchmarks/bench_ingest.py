@@ -5,6 +5,8 @@ and peak memory for each. Goal (docs/DESIGN.md): >= 1,000,000 segments/s end to 
 
     python benchmarks/bench_ingest.py [--claims N] [--runs R]
     python benchmarks/bench_ingest.py --small [--runs R]    # many small files: sample_data/ (378 X12 files)
+    python benchmarks/bench_ingest.py --vs-oxedi [--runs R] # `rcm-audit ingest` of the 835, process start to
+                                                            # exit, side by side with oxedi's parse of it
 
 Each ingest runs in a fresh subprocess so its peak RSS (getrusage maxrss) is its own.
 """
@@ -200,11 +202,82 @@ def small(runs: int) -> None:
           f"= {1000 * best['wall'] / best['files']:.1f} ms per file")
 
 
+OXEDI = "oxedi==0.6.0"
+_OXEDI_CHILD = """
+import sys, time
+t0 = time.perf_counter()
+import oxedi
+t1 = time.perf_counter()
+result = oxedi.parse_file(sys.argv[1])
+t2 = time.perf_counter()
+print(result.count_claims(), t1 - t0, t2 - t1)
+"""
+
+
+def _oxedi_python() -> Path:
+    """A venv of its own for oxedi (benchmarks/out/oxedi-venv, made on first use): the comparison's tool is
+    never a dependency of the product."""
+    venv = OUT / "oxedi-venv"
+    py = venv / "bin" / "python"
+    if not py.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(py), "-m", "pip", "install", "-q", OXEDI], check=True)
+    return py
+
+
+def _timed_process(cmd: list[str]) -> tuple[float, float, float, str]:
+    """(wall s, cpu s of the process and its threads, peak MB, stdout) of one process, start to exit."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=Path(__file__).resolve().parents[1])
+    out, err = proc.stdout.read(), proc.stderr.read()
+    _, status, ru = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t
+    if status != 0:
+        print(err)
+        raise SystemExit(f"failed: {' '.join(cmd)}")
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024, out
+
+
+def vs_oxedi(claims: int, runs: int) -> None:
+    """`rcm-audit ingest FILE --db NEW` (what an analyst runs: Python start, imports, hashing, reading, mapping,
+    the checkpoint, exit) against oxedi parsing the same file (Python start, import, parse_file, exit),
+    alternating, best of `runs` each."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"bench_{claims}.835"
+    if not path.exists():
+        write_835(path, claims)
+    ox_py = _oxedi_python()
+    cli = str(Path(sys.executable).with_name("rcm-audit"))
+    db = OUT / "vs-oxedi.duckdb"
+    ours, theirs = [], []
+    for _ in range(runs):
+        for p in (db, Path(str(db) + ".wal")):
+            p.unlink(missing_ok=True)
+        ours.append(_timed_process([cli, "ingest", str(path), "--db", str(db)]))
+        wall, cpu, mb, out = _timed_process([str(ox_py), "-c", _OXEDI_CHILD, str(path)])
+        n, t_import, t_parse = out.split()
+        theirs.append((wall, cpu, mb, int(n), float(t_parse)))
+    o = min(ours)
+    t = min(theirs)
+    loaded = [line for line in o[3].splitlines() if line.startswith("loaded")]
+    print(f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; best of {runs}, alternating)")
+    print(f"file: {path.name}, {path.stat().st_size / 1e6:.1f} MB; ours: {loaded[0].split(':', 1)[1].strip() if loaded else '?'};"
+          f" oxedi: {t[3]:,} claims")
+    print(f"{'':34} {'wall s':>8} {'cpu s':>8} {'peak MB':>8}")
+    print(f"{'rcm-audit ingest (start to exit)':34} {o[0]:>8.2f} {o[1]:>8.2f} {o[2]:>8.0f}")
+    print(f"{'oxedi (python start to exit)':34} {t[0]:>8.2f} {t[1]:>8.2f} {t[2]:>8.0f}")
+    print(f"{'oxedi parse_file only':34} {t[4]:>8.2f}")
+    print(f"ratio ours / oxedi process: {o[0] / t[0]:.2f};  ours / oxedi parse_file alone: {o[0] / t[4]:.2f}  (goal <= 1.0)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--claims", type=int, default=50_000)
     ap.add_argument("--runs", type=int, default=3, help="ingest each file this many times, report the best")
     ap.add_argument("--small", action="store_true", help="time the ingest of sample_data/ (many small files)")
+    ap.add_argument("--vs-oxedi", action="store_true",
+                    help="`rcm-audit ingest` of the 835 against oxedi's parse of it, side by side")
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     ap.add_argument("--small-child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -216,6 +289,9 @@ def main() -> None:
         return
     if args.small:
         small(args.runs)
+        return
+    if args.vs_oxedi:
+        vs_oxedi(args.claims, args.runs)
         return
     OUT.mkdir(parents=True, exist_ok=True)
     files = []

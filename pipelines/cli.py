@@ -101,7 +101,6 @@ def ingest(paths: list[Path] = typer.Argument(..., help="Files or folders (read 
     from .config import describe
     from .outputs import prepare_output_dir
     from .pipeline import ingest_files, ingest_summary, resolve_config, stage_data
-    from .stage import match_rates
     from .warehouse import connect
 
     cfg = resolve_config(config, paths)
@@ -112,7 +111,8 @@ def ingest(paths: list[Path] = typer.Argument(..., help="Files or folders (read 
     console.print(ingest_summary(con))
     console.print(f"configuration stored for `check` and `report`: {describe(cfg)}")
     if con.execute("select count(*) from claims").fetchone()[0] + con.execute("select count(*) from visits").fetchone()[0]:
-        stage_data(con, cfg)
+        from .stage import RATE_MODELS, match_rates
+        stage_data(con, cfg, targets=RATE_MODELS)   # only the models the rates read; `check` stages everything
         console.print("match rates:")
         _print_rates(match_rates(con))
 

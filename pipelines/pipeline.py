@@ -20,15 +20,15 @@ from pathlib import Path
 import duckdb
 from rich.console import Console
 
-from .checks import run_rules, write_findings_csv
 from .config import PracticeConfig, describe, find_config, load_config, store_config
 from .errors import InputError
 from .followup import check_same_practice, resolve_baseline, run_follow_up, set_aside_billed_in_baseline
 from .ingest import ingest_paths
 from .outputs import write_csv
-from .prioritize import prioritize
-from .stage import match_rates, stage
 from .warehouse import connect
+
+# checks, prioritize (pandas) and stage are imported where they are used: `rcm-audit ingest` of X12 files
+# needs none of them (the process start is part of what an analyst waits for).
 
 INGEST_LOG_COLUMNS = ["source_file", "kind", "status", "claims_loaded", "lines_loaded", "claims_rejected",
                       "lines_rejected", "lines_skipped", "message"]
@@ -75,23 +75,32 @@ def ingest_files(con: duckdb.DuckDBPyConnection, paths: list[Path], cfg: Practic
     return results
 
 
-def stage_data(con: duckdb.DuckDBPyConnection, cfg: PracticeConfig, as_of: dt.date | None = None) -> dict:
-    """Seeds, reference data, parameters and every staged table (pipelines.stage); the ingest log then says
-    which exports a newer export of the same rows superseded (stg_export_files)."""
-    params = stage(con, cfg, as_of)
-    con.execute("""
-        update ingest_log l set message = l.message || '; superseded by ' || f.superseded_by
-                                          || coalesce(' sheet ' || f.superseded_by_sheet, '')
-                                          || ', a newer export of the same rows: its rows are read from there'
-        from stg_export_files f
-        where f.superseded_by is not null and f.source_file = l.source_file and l.kind = f.kind
-          and l.status in ('loaded', 'partial') and not contains(l.message, '; superseded by ')""")
+def stage_data(con: duckdb.DuckDBPyConnection, cfg: PracticeConfig, as_of: dt.date | None = None,
+               timings: dict[str, float] | None = None, targets: tuple[str, ...] | None = None) -> dict:
+    """Seeds, reference data, parameters and every staged table (pipelines.stage); `timings` gets the
+    seconds of each step and model when given; `targets`: only those models and what they depend on. When
+    stg_export_files is built, the ingest log then says which exports a newer export of the same rows
+    superseded."""
+    from .stage import stage
+    from .stage.models import needed
+
+    params = stage(con, cfg, as_of, timings=timings, targets=targets)
+    if targets is None or any(m.name == "stg_export_files" for m in needed(targets)):
+        con.execute("""
+            update ingest_log l set message = l.message || '; superseded by ' || f.superseded_by
+                                              || coalesce(' sheet ' || f.superseded_by_sheet, '')
+                                              || ', a newer export of the same rows: its rows are read from there'
+            from stg_export_files f
+            where f.superseded_by is not null and f.source_file = l.source_file and l.kind = f.kind
+              and l.status in ('loaded', 'partial') and not contains(l.message, '; superseded by ')""")
     return params
 
 
 def check(con: duckdb.DuckDBPyConnection, baseline: Path | None = None) -> dict[str, float]:
     """Every rule -> findings and coverage, then the recommendations and each finding's rank. With the baseline
     of a day-30 audit, the visits its day-0 claims bill are not reported as unbilled before the ranking."""
+    from .checks import run_rules
+    from .prioritize import prioritize
     timings = run_rules(con)
     if baseline is not None:
         set_aside_billed_in_baseline(con, baseline)
@@ -119,6 +128,7 @@ def ingest_summary(con: duckdb.DuckDBPyConnection) -> str:
 
 def write_outputs(con: duckdb.DuckDBPyConnection, out_dir: Path, show_phi: bool = False) -> dict:
     """findings.csv, assumptions.csv, worklist.xlsx and audit-report.pdf of a checked database."""
+    from .checks import write_findings_csv
     from .report import render_pdf, write_assumptions_csv, write_worklist   # the report stack only when rendering
 
     n = write_findings_csv(con, out_dir / "findings.csv")
@@ -165,6 +175,7 @@ def run_audit(input_dir: Path, out_dir: Path, config: Path | None = None, as_of:
     write_ingest_log(con, out_dir / "ingest-log.csv")        # again: superseded exports are now known
     if base_db is not None:
         check_same_practice(con, base_db)
+    from .stage import match_rates
     rates = match_rates(con)
     timings["stage"] = time.perf_counter() - t
     for label, rate, num, den in rates:

@@ -1,12 +1,43 @@
-"""The audit database: created readable by its owner only, raw tables from sql/schema.sql."""
+"""The audit database: created readable by its owner only, raw tables from sql/schema.sql.
+
+Memory: DuckDB keeps at most `RCM_AUDIT_MEMORY_LIMIT` (default 600MB) of data in memory and spills the rest
+of a big join or sort to a private temporary folder (mode 0700, removed when the process ends), so a large
+practice is audited in about 1 GB whatever the machine's RAM (DuckDB's own default is 80% of it).
+"""
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import duckdb
 
 from .resources import read_sql
+
+MEMORY_LIMIT = "600MB"
+_spill_dir: str | None = None
+
+
+def _spill_folder() -> str:
+    """One private folder per process for DuckDB's spill files (they hold PHI): 0700, removed at exit."""
+    global _spill_dir
+    if _spill_dir is None or not os.path.isdir(_spill_dir):
+        _spill_dir = tempfile.mkdtemp(prefix="rcm-audit-spill-")
+        atexit.register(shutil.rmtree, _spill_dir, True)
+    return _spill_dir
+
+
+def configure(con: duckdb.DuckDBPyConnection) -> None:
+    """Memory limit and spill folder of a connection (see the module docstring)."""
+    limit = os.environ.get("RCM_AUDIT_MEMORY_LIMIT", MEMORY_LIMIT)
+    con.execute(f"set memory_limit = '{_quoted(limit)}'")
+    con.execute(f"set temp_directory = '{_quoted(_spill_folder())}'")
+
+
+def _quoted(text: str) -> str:
+    return text.replace("'", "''")
 
 
 def connect(db_path: str | Path) -> duckdb.DuckDBPyConnection:
@@ -25,6 +56,7 @@ def connect(db_path: str | Path) -> duckdb.DuckDBPyConnection:
                 os.chmod(p, 0o600)
     else:
         con = duckdb.connect(":memory:")
+    configure(con)
     con.execute(read_sql("schema.sql"))
     return con
 

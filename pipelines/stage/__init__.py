@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import duckdb
 
@@ -21,11 +22,16 @@ from .params import write_assumptions, write_audit_params, write_config_tables
 from .reference import register_reference
 from .seeds import SeedError, load_seeds, validate_seeds
 
-__all__ = ["InvariantError", "ModelError", "SeedError", "load_models", "match_rates", "stage"]
+__all__ = ["RATE_MODELS", "InvariantError", "ModelError", "SeedError", "load_models", "match_rates", "stage"]
 
 
-def stage(con: duckdb.DuckDBPyConnection, cfg: PracticeConfig, as_of: dt.date | None = None) -> dict:
-    """Stage everything loaded so far; returns the audit parameters (as_of, locality, period)."""
+def stage(con: duckdb.DuckDBPyConnection, cfg: PracticeConfig, as_of: dt.date | None = None,
+          timings: dict[str, float] | None = None, targets: tuple[str, ...] | None = None) -> dict:
+    """Stage everything loaded so far; returns the audit parameters (as_of, locality, period). `timings`, when
+    given, gets the seconds of each step ('seeds', 'models', 'invariants', ...) and of each model ('model x').
+    `targets`: only these models and what they depend on, their invariants asserted, no assumptions table
+    (`rcm-audit ingest` stages RATE_MODELS for its match rates; `check` and `audit` stage everything)."""
+    clock = _Clock(timings)
     load_seeds(con)
     write_config_tables(con, cfg)
     register_reference(con, cfg.reference_dir)
@@ -33,18 +39,41 @@ def stage(con: duckdb.DuckDBPyConnection, cfg: PracticeConfig, as_of: dt.date | 
     validate_seeds(con)
     con.execute(read_sql("macros.sql"))
     params = write_audit_params(con, cfg, as_of)
-    run_models(con)
-    assert_invariants(con)
-    write_assumptions(con)
+    clock.lap("seeds, configuration, parameters")
+    run_models(con, timings, targets=targets)
+    clock.lap("models")
+    assert_invariants(con, targets)
+    clock.lap("invariants")
+    if targets is None:
+        write_assumptions(con)
+        clock.lap("assumptions")
     return params
+
+
+class _Clock:
+    """Laps of the staging steps into a timings dict (nothing when it is None)."""
+
+    def __init__(self, timings: dict[str, float] | None):
+        self.timings, self.t = timings, time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        if self.timings is not None:
+            self.timings[name] = now - self.t
+        self.t = now
+
+
+# The models the match rates read: `rcm-audit ingest` stages only these (and what they depend on).
+RATE_MODELS = ("stg_claims", "stg_remit_claims_final", "stg_claim_lines", "stg_line_match", "stg_visit_match")
 
 
 def match_rates(con: duckdb.DuckDBPyConnection) -> list[tuple[str, float | None, int, int]]:
     """(label, rate, matched, total) for the links the checks depend on. Unmatched items are data for
-    later checks (unpaid claims, unbilled visits), not errors."""
+    later checks (unpaid claims, unbilled visits), not errors. Reads only RATE_MODELS."""
     rows = [
         ("claims with a remittance", "select count(*) filter (where claim_id in (select claim_id from stg_remit_claims_final)), count(*) from stg_claims where not is_void and not is_superseded"),
-        ("claim lines matched to a remittance line", "select count(*) filter (where has_remit_line), count(*) from stg_line_status"),
+        # = stg_line_status.has_remit_line over its lines (one row per claim line), without pricing the lines
+        ("claim lines matched to a remittance line", "select count(*) filter (where m.match_method is not null), count(*) from stg_claim_lines l left join stg_line_match m using (line_key)"),
         ("documented code-days matched to a claim line", "select count(*) filter (where line_key is not null), count(*) from stg_visit_match"),
         # no visit export: nothing to match (printed as 0/0, not as 0% documented)
         ("claim lines matched to documentation", "select count(distinct line_key) filter (where line_key is not null), case when exists (select 1 from visits) then (select count(*) from stg_claim_lines) else 0 end from stg_visit_match"),

@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 
 import duckdb
-import pandas as pd
 
 from ..config import DEFAULT_FIRM, PracticeConfig, record_config_in_force
 
@@ -15,15 +14,13 @@ _CONFIG_PAYER_COLUMNS = ["name", "payer_id", "payer_class", "unit_method", "time
 
 
 def write_config_tables(con: duckdb.DuckDBPyConnection, cfg: PracticeConfig) -> None:
-    payers = pd.DataFrame([[getattr(p, c) for c in _CONFIG_PAYER_COLUMNS] for p in cfg.payers],
-                          columns=_CONFIG_PAYER_COLUMNS)
+    payers = [[getattr(p, c) for c in _CONFIG_PAYER_COLUMNS] for p in cfg.payers]
     con.execute("""create or replace table config_payers (name varchar, payer_id varchar, payer_class varchar,
                    unit_method varchar, timely_filing_days integer, requires_auth boolean,
                    fee_pct_of_medicare double, appeal_days integer, follows_medicare_rules boolean)""")
-    if len(payers):
-        con.register("_cp", payers)
-        con.execute("insert into config_payers by name select * from _cp")
-        con.unregister("_cp")
+    if payers:
+        con.executemany(f"insert into config_payers ({', '.join(_CONFIG_PAYER_COLUMNS)}) "
+                        f"values ({', '.join('?' * len(_CONFIG_PAYER_COLUMNS))})", payers)
     con.execute("create or replace table config_settings (name varchar, value varchar)")
     if cfg.settings:
         con.executemany("insert into config_settings values (?, ?)", list(cfg.settings.items()))

@@ -8,12 +8,17 @@
 -- @unique: visit_key, cpt
 
 create or replace table stg_units_codes as
-with judged_days as (
-    select * from stg_units_days where judged
+with judged_days as (   -- narrow: the day's other columns are joined once, in directions
+    select visit_key, patient_key, dos from stg_units_days where judged
 ),
 billed_codes as (   -- billed_i: units of the code's final claim lines that day; the first line carries findings
+    -- (its columns taken here, in the same arg_min, instead of a join back to stg_claim_lines)
     select l.visit_key, l.cpt, sum(l.units) as units_billed, count(*) as lines,
-           arg_min(l.line_key, l.claim_id || lpad(l.line_number::varchar, 6, '0')) as line_key
+           arg_min(l.line_key, l.claim_id || lpad(l.line_number::varchar, 6, '0')) as line_key,
+           arg_min({'claim_id': l.claim_id, 'line_number': l.line_number, 'modifiers': l.modifiers,
+                    'rendering_npi': l.rendering_npi, 'source_file': l.source_file,
+                    'filing_deadline': l.filing_deadline},
+                   l.claim_id || lpad(l.line_number::varchar, 6, '0')) as line
     from stg_claim_lines l
     where l.is_timed and l.visit_key in (select visit_key from judged_days)
     group by l.visit_key, l.cpt
@@ -27,21 +32,28 @@ documented_codes as (   -- m_i: every timed code documented that day, billed or 
 code_days as (
     select coalesce(b.visit_key, m.visit_key) as visit_key, coalesce(b.cpt, m.cpt) as cpt,
            coalesce(m.minutes, 0) as minutes, coalesce(b.units_billed, 0) as units_billed,
-           coalesce(b.lines, 0) as lines, b.line_key
+           coalesce(b.lines, 0) as lines, b.line_key, b.line
     from billed_codes b full join documented_codes m on m.visit_key = b.visit_key and m.cpt = b.cpt
 ),
 full_units_and_remainders as (   -- f_i = floor(m_i / 15), r_i = m_i mod 15 (RULEBOOK §1.2)
     select *, floor(minutes / 15)::integer as full_units, minutes - 15 * floor(minutes / 15) as remainder
     from code_days
 ),
-day_totals as (                  -- M, T = floor((M + 7) / 15), R = T - sum f_i, billed total (RULEBOOK §1.1)
+day_totals as (                  -- per visit day, in one pass (RULEBOOK §1.1, §1.2):
+    -- M, T = floor((M + 7) / 15), R = T - sum f_i, the billed total; the valid-allocation test; the minutes by code
     select visit_key, sum(minutes) as day_minutes, floor((sum(minutes) + 7) / 15)::integer as day_units,
            floor((sum(minutes) + 7) / 15)::integer - sum(full_units) as extra_units,
-           sum(units_billed) as day_units_billed
+           sum(units_billed) as day_units_billed,
+           bool_and(units_billed in (full_units, full_units + 1)) as each_code_f_or_f_plus_1,
+           max(remainder) filter (where units_billed = full_units) as largest_remainder_without_extra,
+           min(remainder) filter (where units_billed = full_units + 1) as smallest_remainder_with_extra,
+           string_agg(cpt || ' ' || printf('%g', minutes) || ' min', ', ' order by cpt) filter (where minutes > 0)
+               as minutes_by_code
     from full_units_and_remainders group by visit_key
 ),
 canonical as (                   -- the R codes with the largest remainders get f_i + 1 (ties: billed, cpt)
-    select c.*, t.day_minutes, t.day_units, t.extra_units, t.day_units_billed,
+    select c.*, t.day_minutes, t.day_units, t.extra_units, t.day_units_billed, t.minutes_by_code,
+           t.each_code_f_or_f_plus_1, t.largest_remainder_without_extra, t.smallest_remainder_with_extra,
            c.full_units + case when c.remainder > 0
                                 and row_number() over (partition by c.visit_key
                                                        order by c.remainder desc, c.units_billed desc, c.cpt) <= t.extra_units
@@ -49,28 +61,21 @@ canonical as (                   -- the R codes with the largest remainders get 
            floor((c.minutes + 7) / 15)::integer as units_per_code   -- RULEBOOK §1.3
     from full_units_and_remainders c join day_totals t using (visit_key)
 ),
-allocation_validity as (         -- RULEBOOK §1.2 valid-allocation test
-    select visit_key,
-           bool_and(units_billed in (full_units, full_units + 1)) as each_code_f_or_f_plus_1,
-           max(remainder) filter (where units_billed = full_units) as largest_remainder_without_extra,
-           min(remainder) filter (where units_billed = full_units + 1) as smallest_remainder_with_extra
-    from canonical group by visit_key
-),
-directions as (
-    select c.*, d.unit_method, m.minutes_by_code,
+directions as (   -- every code day is of a judged day: the day's columns are joined once, here
+    select c.*, d.unit_method,
            c.day_units_billed = c.day_units
-             and a.each_code_f_or_f_plus_1
-             and coalesce(a.smallest_remainder_with_extra >= a.largest_remainder_without_extra, true) as allocation_valid,
+             and c.each_code_f_or_f_plus_1
+             and coalesce(c.smallest_remainder_with_extra >= c.largest_remainder_without_extra, true) as allocation_valid,
            case when c.day_units_billed < c.day_units and c.units_billed < c.units_total_time then 'under'
                 when c.day_units_billed > c.day_units and c.units_billed > c.units_total_time then 'over' end
                as total_time_direction,
            case when c.units_billed < c.units_per_code then 'under'
-                when c.units_billed > c.units_per_code then 'over' end as per_code_direction
+                when c.units_billed > c.units_per_code then 'over' end as per_code_direction,
+           d.first_claim_id, d.first_line_key, d.rendering_npi as day_rendering_npi, d.source_file as day_source_file,
+           d.filing_deadline as day_filing_deadline, d.patient_key, d.patient_ref, d.dos, d.payer_key,
+           d.payer_display, d.payer_class, d.medicare_rules, d.fee_pct_of_medicare
     from canonical c
-    join allocation_validity a using (visit_key)
-    join judged_days d using (visit_key)
-    left join (select visit_key, string_agg(cpt || ' ' || printf('%g', minutes) || ' min', ', ' order by cpt) as minutes_by_code
-          from code_days where minutes > 0 group by visit_key) m using (visit_key)
+    join stg_units_days d on d.visit_key = c.visit_key and d.judged
 )
 select x.visit_key, x.cpt, x.minutes, x.full_units, x.remainder, x.units_billed, x.lines, x.line_key,
        x.day_minutes, x.day_units, x.day_units_billed, x.allocation_valid,
@@ -104,15 +109,13 @@ select x.visit_key, x.cpt, x.minutes, x.full_units, x.remainder, x.units_billed,
                  || printf('%g', x.day_minutes) || ' timed min on the day = ' || x.day_units || ' units, ' || x.cpt || ' '
                  || x.units_total_time || '; per code: ' || printf('%g', x.minutes) || ' min = ' || x.units_per_code || ')'
        end as method_note,
-       coalesce(l.claim_id, d.first_claim_id) as claim_id, l.line_number,
+       coalesce(x.line.claim_id, x.first_claim_id) as claim_id, x.line.line_number as line_number,
        -- the claim line whose correction deadline (stg_line_correction, 85_money.sql) applies to the finding
-       coalesce(x.line_key, d.first_line_key) as anchor_line_key,
-       coalesce(l.modifiers, '') as modifiers,
-       coalesce(l.rendering_npi, d.rendering_npi) as provider_npi,
-       coalesce(l.source_file, d.source_file) as source_file,
-       coalesce(l.filing_deadline, d.filing_deadline) as filing_deadline,
-       d.patient_key, d.patient_ref, d.dos, d.payer_key, d.payer_display, d.payer_class, d.first_claim_id,
-       d.medicare_rules, d.fee_pct_of_medicare
-from directions x
-join judged_days d using (visit_key)
-left join stg_claim_lines l on l.line_key = x.line_key;
+       coalesce(x.line_key, x.first_line_key) as anchor_line_key,
+       coalesce(x.line.modifiers, '') as modifiers,
+       coalesce(x.line.rendering_npi, x.day_rendering_npi) as provider_npi,
+       coalesce(x.line.source_file, x.day_source_file) as source_file,
+       coalesce(x.line.filing_deadline, x.day_filing_deadline) as filing_deadline,
+       x.patient_key, x.patient_ref, x.dos, x.payer_key, x.payer_display, x.payer_class, x.first_claim_id,
+       x.medicare_rules, x.fee_pct_of_medicare
+from directions x;
