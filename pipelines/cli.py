@@ -18,10 +18,21 @@ from typing import Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import Progress
 
 from . import __version__
+from .checks import load_rules, write_findings_csv
+from .config import PracticeConfig, describe, load_config, store_config, stored_config
 from .errors import AuditError, InputError
+from .followup import resolve_baseline
+from .ingest import discover
+from .inspect import inspect_folder, render
+from .outputs import prepare_output_dir, writing_outputs
+from .pipeline import check as run_check
+from .pipeline import ingest_files, ingest_summary, print_match_rates, resolve_config, run_audit, stage_data
 from .reference.cli import reference_app
+from .stage import RATE_MODELS, match_rates
+from .warehouse import connect
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Revenue-cycle audit of an occupational therapy practice's 837P, 835 and EMR exports.")
@@ -79,13 +90,7 @@ def _print_file(r) -> None:
     console.print(f"[{colour}]{r.status:9}[/] {escape(f'{r.kind:15} {r.source_file}: {r.message}')}", markup=True, highlight=False)
 
 
-def _print_rates(rates) -> None:
-    for label, rate, num, den in rates:
-        console.print(f"  {label}: {num}/{den}" + (f" ({rate:.1%})" if den else " (nothing to match)"))
-
-
 def _open_db(db: Path):
-    from .warehouse import connect
     if not db.is_file():
         raise InputError("audit database not found; run `rcm-audit ingest` first", str(db))
     return connect(db)
@@ -98,10 +103,6 @@ def ingest(paths: list[Path] = typer.Argument(..., help="Files or folders (read 
            config: Optional[Path] = typer.Option(None, "--config", help="practice.toml (default: the one in the input)."),
            reference: Optional[Path] = REFERENCE_OPTION) -> None:
     """Load 837P, 835 and CSV/XLSX exports into the audit database; one line per file."""
-    from .config import describe
-    from .outputs import prepare_output_dir
-    from .pipeline import ingest_files, ingest_summary, resolve_config, stage_data
-    from .warehouse import connect
 
     cfg = resolve_config(config, paths)
     cfg.reference_dir = reference
@@ -111,10 +112,9 @@ def ingest(paths: list[Path] = typer.Argument(..., help="Files or folders (read 
     console.print(ingest_summary(con))
     console.print(f"configuration stored for `check` and `report`: {describe(cfg)}")
     if con.execute("select count(*) from claims").fetchone()[0] + con.execute("select count(*) from visits").fetchone()[0]:
-        from .stage import RATE_MODELS, match_rates
         stage_data(con, cfg, targets=RATE_MODELS)   # only the models the rates read; `check` stages everything
         console.print("match rates:")
-        _print_rates(match_rates(con))
+        print_match_rates(console, match_rates(con))
 
 
 @app.command()
@@ -125,10 +125,6 @@ def check(db: Path = typer.Option(..., "--db", help="An audit database filled by
           out: Optional[Path] = typer.Option(None, "-o", "--out", help="Also write findings.csv here."),
           reference: Optional[Path] = REFERENCE_OPTION) -> None:
     """Run every rule and (re)write the findings table."""
-    from .checks import write_findings_csv
-    from .config import PracticeConfig, describe, load_config, store_config, stored_config
-    from .pipeline import check as run_check
-    from .pipeline import stage_data
 
     con = _open_db(db)
     when = _as_of(as_of)
@@ -161,8 +157,7 @@ def report(db: Path = typer.Option(..., "--db", help="A checked audit database."
            out: Path = typer.Option(..., "-o", "--out", help="The PDF to write."),
            show_phi: bool = typer.Option(False, "--show-phi", help="Show patient names (never by default).")) -> None:
     """Render the PDF from a checked database."""
-    from .outputs import prepare_output_dir, writing_outputs
-    from .report import render_pdf
+    from .report import render_pdf      # the report stack (WeasyPrint, matplotlib) only when rendering
 
     con = _open_db(db)
     prepare_output_dir(out.parent)
@@ -186,17 +181,12 @@ def audit(input_dir: Path = typer.Argument(..., help="The folder the practice se
           ) -> None:
     """The main job: ingest -> stage -> check -> prioritize -> report, writing every output (with --baseline,
     the day-30 follow-up of an earlier audit too)."""
-    from rich.progress import Progress
 
-    from .ingest import discover
-    from .outputs import prepare_output_dir, writing_outputs
-    from .pipeline import run_audit
 
     if not input_dir.is_dir():
         raise InputError("input folder not found", str(input_dir))
     when = _as_of(as_of)
     if baseline is not None:                       # a baseline that cannot be one: one line, before any output
-        from .followup import resolve_baseline
         resolve_baseline(baseline, out_dir, as_of=when)
     out_dir = prepare_output_dir(out_dir)          # a folder we can write to, before any work (else one line)
     # a progress bar on a terminal; the per-file lines are in ingest-log.csv, so only files that were not
@@ -226,15 +216,16 @@ def sample(out_dir: Path = typer.Argument(..., help="Folder to write the synthet
                                                "OUT_DIR/new_files, the files written since, each folder with its "
                                                "expected_follow_up.csv.")) -> None:
     """Write a synthetic Massachusetts OT practice with planted problems and its ground truth."""
+    from .sample import generate                       # the demo-data generator is not part of an audit:
+    from .sample.followup import generate_follow_up    # loaded only for this command
+
     if follow_up:
-        from .sample.followup import generate_follow_up
         s = generate_follow_up(out_dir, patients=patients, months=months, seed=seed)
         console.print(f"wrote {out_dir}: the day-0 sample and {len(s['new_files'])} files written since day 0 "
                       f"(new_files/); day 30 = {s['as_of_day30']}; {s['findings_day0']} day-0 findings: "
                       + ", ".join(f"{n} {k}" for k, n in sorted(s['all']['by_status'].items()))
                       + f"; ${s['all']['recovered_usd']} recovered", markup=False)
         return
-    from .sample import generate
     summary = generate(out_dir, patients=patients, months=months, seed=seed)
     console.print(f"wrote {out_dir}: " + ", ".join(f"{k} {v}" for k, v in summary.items() if not isinstance(v, (dict, list))))
 
@@ -243,7 +234,6 @@ def sample(out_dir: Path = typer.Argument(..., help="Folder to write the synthet
 @answers_errors
 def rules() -> None:
     """List every rule id with title, category and citation."""
-    from .checks import load_rules
     for r in load_rules():
         console.print(f"[bold]{r.rule_id}[/] ({r.category}, {r.severity}, per {r.grain.replace('_', '-')}): "
                       f"{escape(r.title)}\n    {escape(r.citation)} — {escape(r.provenance)}", markup=True, highlight=False)
@@ -257,9 +247,6 @@ def inspect_command(input_dir: Path = typer.Argument(..., help="The folder the p
                     ) -> None:
     """What each file and sheet would be read as, column by column, the rows that would load or be
     rejected, and a practice.toml mapping for what is not recognised. Writes nothing; run it first."""
-    from .config import describe
-    from .inspect import inspect_folder, render
-    from .pipeline import resolve_config
     if not input_dir.is_dir():
         raise InputError("input folder not found", str(input_dir))
     cfg = resolve_config(config, [input_dir])

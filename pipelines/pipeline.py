@@ -23,12 +23,17 @@ from rich.console import Console
 from .config import PracticeConfig, describe, find_config, load_config, store_config
 from .errors import InputError
 from .followup import check_same_practice, resolve_baseline, run_follow_up, set_aside_billed_in_baseline
+from .checks import run_rules, write_findings_csv
 from .ingest import ingest_paths
 from .outputs import write_csv
+from .prioritize import prioritize
+from .stage import match_rates, stage
+from .stage.models import needed
 from .warehouse import connect
 
-# checks, prioritize (pandas) and stage are imported where they are used: `rcm-audit ingest` of X12 files
-# needs none of them (the process start is part of what an analyst waits for).
+# The report stack (WeasyPrint, matplotlib, XlsxWriter: over a second to import) is imported only when
+# rendering, and pandas only when ranking: `rcm-audit ingest` needs neither, and its process start is part
+# of what the analyst waits for.
 
 INGEST_LOG_COLUMNS = ["source_file", "kind", "status", "claims_loaded", "lines_loaded", "claims_rejected",
                       "lines_rejected", "lines_skipped", "message"]
@@ -81,8 +86,6 @@ def stage_data(con: duckdb.DuckDBPyConnection, cfg: PracticeConfig, as_of: dt.da
     seconds of each step and model when given; `targets`: only those models and what they depend on. When
     stg_export_files is built, the ingest log then says which exports a newer export of the same rows
     superseded."""
-    from .stage import stage
-    from .stage.models import needed
 
     params = stage(con, cfg, as_of, timings=timings, targets=targets)
     if targets is None or any(m.name == "stg_export_files" for m in needed(targets)):
@@ -99,8 +102,6 @@ def stage_data(con: duckdb.DuckDBPyConnection, cfg: PracticeConfig, as_of: dt.da
 def check(con: duckdb.DuckDBPyConnection, baseline: Path | None = None) -> dict[str, float]:
     """Every rule -> findings and coverage, then the recommendations and each finding's rank. With the baseline
     of a day-30 audit, the visits its day-0 claims bill are not reported as unbilled before the ranking."""
-    from .checks import run_rules
-    from .prioritize import prioritize
     timings = run_rules(con)
     if baseline is not None:
         set_aside_billed_in_baseline(con, baseline)
@@ -110,6 +111,12 @@ def check(con: duckdb.DuckDBPyConnection, baseline: Path | None = None) -> dict[
 
 def write_ingest_log(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     write_csv(con, f"select {', '.join(INGEST_LOG_COLUMNS)} from ingest_log order by source_file, kind", path)
+
+
+def print_match_rates(console: Console, rates: list[tuple[str, float | None, int, int]]) -> None:
+    """The match rates (pipelines.stage.match_rates), one line each; 0/0 is "nothing to match", never 0%."""
+    for label, rate, num, den in rates:
+        console.print(f"  {label}: {num}/{den}" + (f" ({rate:.1%})" if den else " (nothing to match)"))
 
 
 def ingest_summary(con: duckdb.DuckDBPyConnection) -> str:
@@ -128,7 +135,6 @@ def ingest_summary(con: duckdb.DuckDBPyConnection) -> str:
 
 def write_outputs(con: duckdb.DuckDBPyConnection, out_dir: Path, show_phi: bool = False) -> dict:
     """findings.csv, assumptions.csv, worklist.xlsx and audit-report.pdf of a checked database."""
-    from .checks import write_findings_csv
     from .report import render_pdf, write_assumptions_csv, write_worklist   # the report stack only when rendering
 
     n = write_findings_csv(con, out_dir / "findings.csv")
@@ -175,11 +181,9 @@ def run_audit(input_dir: Path, out_dir: Path, config: Path | None = None, as_of:
     write_ingest_log(con, out_dir / "ingest-log.csv")        # again: superseded exports are now known
     if base_db is not None:
         check_same_practice(con, base_db)
-    from .stage import match_rates
     rates = match_rates(con)
     timings["stage"] = time.perf_counter() - t
-    for label, rate, num, den in rates:
-        console.print(f"  {label}: {num}/{den}" + (f" ({rate:.1%})" if den else " (nothing to match)"))
+    print_match_rates(console, rates)
 
     t = time.perf_counter()
     check(con, base_db)

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import duckdb
-import pandas as pd
+import pyarrow as pa
 
 from ..errors import AuditError
 from ..outputs import write_csv
@@ -82,7 +82,10 @@ def run_rules(con: duckdb.DuckDBPyConnection, only: list[str] | None = None) -> 
     if timings:
         con.executemany("insert into rule_timings values (?, ?, ?)",
                         [(r, s, counts.get(r, 0)) for r, s in timings.items()])
-    frame = pd.DataFrame([{**c, "findings": counts.get(c["rule_id"], 0) if c["evaluated"] else None} for c in cov])
+    frame = pa.Table.from_pylist(
+        [{**c, "findings": counts.get(c["rule_id"], 0) if c["evaluated"] else None} for c in cov],
+        schema=pa.schema([("rule_id", pa.string()), ("evaluated", pa.bool_()), ("missing_input", pa.string()),
+                          ("findings", pa.int64()), ("what_to_send", pa.string())]))
     con.register("_coverage", frame)
     try:
         con.execute("""create or replace table coverage as

@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import duckdb
-import pandas as pd
+import pyarrow as pa
 
 from ..resources import sql_dir
 from ..stage.models import ModelError
@@ -125,9 +125,12 @@ def load_rules() -> tuple[Rule, ...]:
 
 def write_catalog(con: duckdb.DuckDBPyConnection) -> None:
     """Table rule_catalog: one row per rule, from the headers."""
-    df = pd.DataFrame([{"rule_id": r.rule_id, "title": r.title, "category": r.category, "severity": r.severity,
-                        "grain": r.grain, "requires": ", ".join("|".join(g) for g in r.requires),
-                        "citation": r.citation, "provenance": r.provenance} for r in load_rules()])
+    columns = ("rule_id", "title", "category", "severity", "grain", "requires", "citation", "provenance")
+    df = pa.Table.from_pylist(
+        [{"rule_id": r.rule_id, "title": r.title, "category": r.category, "severity": r.severity,
+          "grain": r.grain, "requires": ", ".join("|".join(g) for g in r.requires),
+          "citation": r.citation, "provenance": r.provenance} for r in load_rules()],
+        schema=pa.schema([(c, pa.string()) for c in columns]))
     con.register("_catalog", df)
     try:
         con.execute("create or replace table rule_catalog as select * from _catalog")
