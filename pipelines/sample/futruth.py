@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from .pricing import D0, info
-from .truth import State, setting
+from .truth import State, setting, units_as
 
 FAMILY = {"DENIAL_RECOVERABLE": "DENIAL", "DENIAL_WRITE_OFF": "DENIAL", "CLAIM_UNPAID": "UNPAID",
           "VISIT_UNBILLED": "UNPAID", "TIMELY_FILING_RISK": "UNPAID"}
@@ -252,14 +252,7 @@ def misallocation_prices(st: State, claim_id: str, dos: date) -> tuple[Decimal, 
     for i, c in enumerate(sorted(codes, key=lambda c: (-r[c], -billed[c], c))):
         if i < R and r[c] > 0:
             tt[c] += 1
-    ov, added = {}, []
-    for c in codes:
-        ls = [s for s in lines if s.cpt == c]
-        if ls:
-            for i, s in enumerate(ls):
-                ov[s.line_no] = tt[c] if i == 0 else 0
-        else:
-            added.append((c, tt[c]))
+    ov, added = units_as(codes, lines, tt)
     return st.price(v), st.price(v, ov, added)
 
 

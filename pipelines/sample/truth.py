@@ -154,6 +154,20 @@ def _f(rule: str, claim_id: str, dos: date, cpt: str, amount: Decimal) -> tuple:
 
 
 # ---------------------------------------------------------------------------------------------- §6 units
+def units_as(codes, lines, units: dict) -> tuple[dict, list]:
+    """The day's lines re-priced with `units` per code: (line_no -> units, the first line of a code taking them
+    all; codes with no line, added as (code, units))."""
+    ov, added = {}, []
+    for c in codes:
+        ls = [s for s in lines if s.cpt == c]
+        if ls:
+            for i, s in enumerate(ls):
+                ov[s.line_no] = units[c] if i == 0 else 0
+        else:
+            added.append((c, units[c]))
+    return ov, added
+
+
 def _units(st: State) -> list[tuple]:
     out = []
     method = st.payer.unit_method
@@ -222,15 +236,7 @@ def _units(st: State) -> list[tuple]:
             if rule == "misallocated":
                 amount = D0
                 if mis_first:
-                    ov = {}
-                    added = []
-                    for c2 in codes:
-                        ls = [s for s in lines if s.cpt == c2]
-                        if ls:
-                            for i, s in enumerate(ls):
-                                ov[s.line_no] = tt[c2] if i == 0 else 0
-                        else:
-                            added.append((c2, tt[c2]))
+                    ov, added = units_as(codes, lines, tt)
                     amount = abs(st.price(v) - st.price(v, ov, added))
                     mis_first = False
                 out.append(_f("UNITS_MISALLOCATED", v.claim_id, v.dos, c, amount))
