@@ -20,10 +20,10 @@ from pathlib import Path
 import duckdb
 from rich.console import Console
 
+from .checks import run_rules, write_findings_csv
 from .config import PracticeConfig, describe, find_config, load_config, store_config
 from .errors import InputError
 from .followup import check_same_practice, resolve_baseline, run_follow_up, set_aside_billed_in_baseline
-from .checks import run_rules, write_findings_csv
 from .ingest import ingest_paths
 from .outputs import write_csv
 from .prioritize import prioritize
@@ -86,7 +86,6 @@ def stage_data(con: duckdb.DuckDBPyConnection, cfg: PracticeConfig, as_of: dt.da
     seconds of each step and model when given; `targets`: only those models and what they depend on. When
     stg_export_files is built, the ingest log then says which exports a newer export of the same rows
     superseded."""
-
     params = stage(con, cfg, as_of, timings=timings, targets=targets)
     if targets is None or any(m.name == "stg_export_files" for m in needed(targets)):
         con.execute("""

@@ -116,9 +116,8 @@ def set_aside_billed_in_baseline(con: duckdb.DuckDBPyConnection, baseline_path: 
         con.execute("""delete from findings f using fu_billed_in_baseline x
                        where f.rule_id = x.rule_id and f.claim_id is null and f.patient_key = x.patient_key
                          and f.dos = x.dos""")
-        con.execute("""update coverage set findings = coverage.findings - x.n
-                       from (select rule_id, count(*) as n from fu_billed_in_baseline group by rule_id) x
-                       where coverage.rule_id = x.rule_id""")
+        con.execute("""update coverage set findings = coverage.findings - x.findings
+                       from follow_up_set_aside x where coverage.rule_id = x.rule_id""")
     return removed
 
 

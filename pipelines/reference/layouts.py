@@ -435,6 +435,15 @@ _LABELS = {"HCPCS": "'HCPCS'", "MOD": "'MOD'", "STATUSCODE": "'STATUS CODE'", "W
            "ADJUDICATIONINDICATOR": "'MUE Adjudication Indicator'"}
 
 
+def _read_rows(con: duckdb.DuckDBPyConnection, text: str, header: Header, source: Source, workdir: Path,
+               why_col: int | None) -> str:
+    """The rows under the header into table `raw` (c0, c1, ...); returns the SQL of the rationale column (NULL
+    when the file has none)."""
+    path, width = _data_file(text, header, workdir)
+    _read(con, path, header, width, source.label)
+    return f"trim(c{why_col})" if why_col is not None else "NULL"
+
+
 def _drop_trailing_notes(con: duckdb.DuckDBPyConnection, valid: str, none_valid: str) -> None:
     """Prose after the last valid row of `rows` (a notice at the end of CMS's file) is not data: dropped. Refuses
     the file (none_valid) when no row is valid; every other row that does not parse is left to _first_bad."""
@@ -610,9 +619,7 @@ def read_ptp(con, text: str, header: Header, source: Source, workdir: Path) -> U
     idx = {"c1": 0, "c2": 1, "eff": _column(c, "EFFECTIVE", contains=True),
            "del": _column(c, "DELETION", contains=True), "mod": _column(c, "MODIFIER", contains=True),
            "why": _column(c, "RATIONALE", contains=True, optional=True)}
-    path, width = _data_file(text, header, workdir)
-    _read(con, path, header, width, source.label)
-    why = f"trim(c{idx['why']})" if idx["why"] is not None else "NULL"
+    why = _read_rows(con, text, header, source, workdir, idx["why"])
     con.execute(f"""
         create or replace temp table rows as
         select line, upper(coalesce(trim(c0), '')) as cpt, upper(coalesce(trim(c1), '')) as column2,
@@ -654,9 +661,7 @@ def read_mue(con, text: str, header: Header, source: Source, workdir: Path) -> U
     release, start = mue_release(header, source)
     idx = {"cpt": 0, "value": value_col, "mai": _column(c, "ADJUDICATIONINDICATOR", "MAI", contains=True),
            "why": _column(c, "RATIONALE", contains=True, optional=True)}
-    path, width = _data_file(text, header, workdir)
-    _read(con, path, header, width, source.label)
-    why = f"trim(c{idx['why']})" if idx["why"] is not None else "NULL"
+    why = _read_rows(con, text, header, source, workdir, idx["why"])
     con.execute(f"""
         create or replace temp table rows as
         select line, upper(trim(c0)) as cpt, left(upper(trim(c0)), 12) as cpt_shown,

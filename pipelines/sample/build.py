@@ -12,10 +12,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
-from .model import Auth, Line, Plan, Visit, next_weekday
+from .model import Auth, Line, Visit, next_weekday
 from .practice import (OTAS, SPEC, Patient, build_plans, eval_visit, make_lines, make_patient, schedule,
                        treatment_visit)
-from .pricing import D0, Payer, expected_lines, info, kx_threshold, part_b_deductible, r2, tmr_amount, unit_charge
+from .pricing import (D0, Payer, expected_lines, info, kx_threshold, part_b_deductible, patient_share, r2,
+                      unit_charge)
 from .rates import p as rate
 
 EVALS = {"97165", "97166", "97167"}
@@ -722,20 +723,13 @@ def _remits(rng, p: Patient, ctx: Ctx, payer: Payer, kinds: set, rates_on: bool)
                     ded = min(deductible.get(y, D0), rest)
                 deductible[y] = deductible.get(y, D0) - ded
                 rest -= ded
-                coins = r2(rest * Decimal("0.2"))
-                seq = r2((rest - coins) * Decimal("0.02"))
                 if ded:
                     cas.append(("PR", "1", ded))
-                if coins:
-                    cas.append(("PR", "2", coins))
-                if seq:
-                    cas.append(("CO", "253", seq))
-                paid = rest - coins - seq
+                share, paid = patient_share(payer.payer_class, rest)
+                cas += share
             elif payer.payer_class == "medicare_advantage":
-                coins = r2(rest * Decimal("0.2"))
-                if coins:
-                    cas.append(("PR", "2", coins))
-                paid = rest - coins
+                share, paid = patient_share(payer.payer_class, rest)
+                cas += share
             elif copay and first_paid:
                 cp = min(copay, rest)
                 if short > 0 and cp >= rest:          # an underpaid line must be a paid line

@@ -27,7 +27,6 @@ import shutil
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
 from pathlib import Path
 
 from . import futruth as FT
@@ -37,7 +36,7 @@ from .generator import (AUTH_RULES, EXT_835, EXT_837, PLAN_COLUMNS, PLAN_RULES, 
                         _write_auths, _write_patient_rows, generate, mdy, write_835_file, write_837_file)
 from .model import Auth, Plan, next_weekday
 from .practice import SPEC, build_plans, eval_visit, make_patient, payers, treatment_visit
-from .pricing import D0, info, r2
+from .pricing import D0, info, patient_share
 from .truth import GeneratorBug, evaluate
 
 DAYS = 28                          # day 30 = the fourth Friday payment run after day 0
@@ -166,19 +165,8 @@ class World:
                 a = min(a, rest)
                 cas.append((g, c, a))
                 rest -= a
-        if payer.payer_class == "medicare":
-            coins = r2(rest * Decimal("0.2"))
-            seq = r2((rest - coins) * Decimal("0.02"))
-            cas += [x for x in (("PR", "2", coins), ("CO", "253", seq)) if x[2]]
-            paid = rest - coins - seq
-        elif payer.payer_class == "medicare_advantage":
-            coins = r2(rest * Decimal("0.2"))
-            if coins:
-                cas.append(("PR", "2", coins))
-            paid = rest - coins
-        else:
-            paid = rest
-        return {"charge": charge, "allowed": allowed, "deny": None, "cas": cas, "paid": paid}
+        share, paid = patient_share(payer.payer_class, rest)
+        return {"charge": charge, "allowed": allowed, "deny": None, "cas": cas + share, "paid": paid}
 
     def deny_line(self, ln, denial: tuple, claim_level: bool) -> dict:
         charge = line_charge(ln)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from .build import _price, filing_deadline
 from .pricing import D0, info
 from .truth import State, setting, units_as
 
@@ -228,7 +229,6 @@ def kinds(st: State, findings: list[tuple], dates: dict, as_of: date) -> list[Fi
 
 
 def _filing(payer, dos: date) -> date:
-    from .build import filing_deadline
     return filing_deadline(dos, payer.timely_filing_days)
 
 
@@ -367,7 +367,6 @@ def _only_new(p, world, sub_claims: set, clp_claims: set):
     """The patient as the day-30 audit of the new files alone sees it: a claim only when an 837 after day 0
     carries it (its answer only from an 835 written on day 30); every other visit is documented, not billed."""
     import copy
-    from .build import _price
     q = copy.deepcopy(p)
     for v in q.visits:
         if not v.billed:

@@ -18,8 +18,8 @@ from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
-from .build import (EXEMPLAR_NAMES, Ctx, build_patient, exemplar_positions, line_charge)
-from .practice import (OTS, OTAS, PAYER_SPECS, PHYSICIANS, PRACTICE_ADDR, PRACTICE_NAME, PRACTICE_NPI,
+from .build import Ctx, build_patient, exemplar_positions, line_charge
+from .practice import (PAYER_SPECS, PRACTICE_ADDR, PRACTICE_NAME, PRACTICE_NPI,
                        PRACTICE_TIN, SPEC, payers)
 from .pricing import D0
 from .truth import patient_findings

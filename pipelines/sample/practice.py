@@ -5,7 +5,7 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
-from .model import Auth, Line, Plan, Visit, next_weekday
+from .model import Line, Plan, Visit
 from .npi import make_npi
 from .pricing import Payer, info, seeds
 

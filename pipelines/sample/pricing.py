@@ -23,6 +23,19 @@ def r2(x: Decimal) -> Decimal:
     return x.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
+def patient_share(payer_class: str, rest: Decimal) -> tuple[list[tuple], Decimal]:
+    """What the 835 takes off an allowed amount after deductible and copay: Medicare 20% coinsurance (PR-2) and
+    2% sequestration (CO-253), the MA plan 20% coinsurance, other payers nothing. (CAS rows with an amount, paid.)"""
+    if payer_class == "medicare":
+        coins = r2(rest * Decimal("0.2"))
+        seq = r2((rest - coins) * Decimal("0.02"))
+        return [x for x in (("PR", "2", coins), ("CO", "253", seq)) if x[2]], rest - coins - seq
+    if payer_class == "medicare_advantage":
+        coins = r2(rest * Decimal("0.2"))
+        return [x for x in (("PR", "2", coins),) if x[2]], rest - coins
+    return [], rest
+
+
 def _read(name: str) -> list[dict]:
     with open(sql_dir() / "seeds" / name, newline="", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))
