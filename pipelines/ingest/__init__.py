@@ -288,36 +288,33 @@ def _log(con: duckdb.DuckDBPyConnection, r: FileResult) -> None:
 
 
 def _log_many(con: duckdb.DuckDBPyConnection, rs: list[FileResult]) -> None:
-    """ingest_log and ingest_issues rows of results, in order, with one insert each (from Arrow tables:
-    pandas is not imported by `rcm-audit ingest`)."""
+    """ingest_log and ingest_issues rows of results, in order, with one insert each: the columns are bound
+    as lists and unnested side by side (no Arrow table built from Python lists: pyarrow would import pandas,
+    which `rcm-audit ingest` does not need)."""
     if not rs:
         return
-    log = pa.table({
-        "source_file": pa.array([r.source_file for r in rs], pa.string()),
-        "kind": pa.array([r.kind for r in rs], pa.string()),
-        "status": pa.array([r.status for r in rs], pa.string()),
-        "claims_loaded": pa.array([r.claims_loaded for r in rs], pa.int64()),
-        "lines_loaded": pa.array([r.lines_loaded for r in rs], pa.int64()),
-        "claims_rejected": pa.array([r.claims_rejected for r in rs], pa.int64()),
-        "lines_rejected": pa.array([r.lines_rejected for r in rs], pa.int64()),
-        "message": pa.array([r.message for r in rs], pa.string()),
-        "file_id": pa.array([r.file_id for r in rs], pa.string()),
-        "lines_skipped": pa.array([r.lines_skipped for r in rs], pa.int64()),
+    _insert_columns(con, "ingest_log", {
+        "source_file": ("varchar", [r.source_file for r in rs]), "kind": ("varchar", [r.kind for r in rs]),
+        "status": ("varchar", [r.status for r in rs]),
+        "claims_loaded": ("bigint", [r.claims_loaded for r in rs]),
+        "lines_loaded": ("bigint", [r.lines_loaded for r in rs]),
+        "claims_rejected": ("bigint", [r.claims_rejected for r in rs]),
+        "lines_rejected": ("bigint", [r.lines_rejected for r in rs]),
+        "message": ("varchar", [r.message for r in rs]), "file_id": ("varchar", [r.file_id for r in rs]),
+        "lines_skipped": ("bigint", [r.lines_skipped for r in rs]),
     })
-    con.register("_ingest_log_rows", log)
-    try:
-        con.execute("insert into ingest_log by name select * from _ingest_log_rows")
-    finally:
-        con.unregister("_ingest_log_rows")
     issues = [(r.source_file, i.place, i.severity, i.reason) for r in rs for i in r.issues]
     if issues:
-        cols = list(zip(*issues))
-        con.register("_issues", pa.table({name: pa.array(list(col), pa.string()) for name, col in
-                                          zip(["source_file", "place", "severity", "reason"], cols)}))
-        try:
-            con.execute("insert into ingest_issues by name select * from _issues")
-        finally:
-            con.unregister("_issues")
+        cols = [list(col) for col in zip(*issues)]
+        _insert_columns(con, "ingest_issues", {name: ("varchar", col) for name, col in
+                                               zip(["source_file", "place", "severity", "reason"], cols)})
+
+
+def _insert_columns(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, tuple[str, list]]) -> None:
+    """One insert of equally long Python lists as the named columns of `table`, in list order."""
+    select = ", ".join(f"unnest(${i}::{sql_type}[]) as {name}"
+                       for i, (name, (sql_type, _)) in enumerate(columns.items(), start=1))
+    con.execute(f"insert into {table} by name select {select}", [values for _, values in columns.values()])
 
 
 __all__ = ["FileResult", "Issue", "discover", "ingest_paths", "read_file"]

@@ -35,7 +35,7 @@ from ..messages import place as _place
 from ..messages import shown_like
 from ..resources import read_sql
 from .result import FileResult, Issue
-from .x12_split import ELEM, X12FormatError, Segments, code, decode, first_content, split, uncode
+from .x12_split import ELEM, X12FormatError, Segments, arrow_of, code, decode, first_content, split, uncode
 
 __all__ = ["looks_like_x12", "read_x12", "read_x12_many"]
 
@@ -765,7 +765,7 @@ def _take(segs: Segments, idx: np.ndarray) -> pa.Array:
 def _tx_table(ctx, c, anchors, header_owner, picks: dict[str, np.ndarray]) -> pa.Table:
     segs = ctx.segs
     cols = {
-        "st_pos": pa.array(anchors),
+        "st_pos": arrow_of(anchors),
         "isa": _take(segs, c["isa"][anchors - 1] - 1),
         "gs": _take(segs, c["gs"][anchors - 1] - 1),
         "st": _take(segs, anchors - 1),
@@ -794,8 +794,8 @@ def _tables_835(ctx: _Context, c, seg_ok, res: FileResult) -> dict[str, pa.Table
     clp_pos = ctx.pos[ctx.is_(CLP) & in835]
     claim_level = np.where(svc_ctx == 0, clp_ctx, 0)
     clp = {
-        "clp_pos": pa.array(clp_pos),
-        "st_pos": pa.array(c["st"][clp_pos - 1]),
+        "clp_pos": arrow_of(clp_pos),
+        "st_pos": arrow_of(c["st"][clp_pos - 1]),
         "clp": _take(segs, clp_pos - 1),
     }
     for name, match in {"nm1_qc": ctx.q(NM1, "QC"), "nm1_il": ctx.q(NM1, "IL"), "nm1_82": ctx.q(NM1, "82"),
@@ -810,8 +810,8 @@ def _tables_835(ctx: _Context, c, seg_ok, res: FileResult) -> dict[str, pa.Table
                                 f"{len(orphan)} service line(s) (SVC) outside any claim (CLP) not loaded", "error"))
     svc_pos = ctx.pos[ctx.is_(SVC) & in835 & (clp_ctx > 0)]
     svc = {
-        "svc_pos": pa.array(svc_pos),
-        "clp_pos": pa.array(clp_ctx[svc_pos - 1]),
+        "svc_pos": arrow_of(svc_pos),
+        "clp_pos": arrow_of(clp_ctx[svc_pos - 1]),
         "svc": _take(segs, svc_pos - 1),
     }
     for name, match in {"dtm_472": ctx.q(DTM, "472"), "dtm_150": ctx.q(DTM, "150"),
@@ -819,14 +819,14 @@ def _tables_835(ctx: _Context, c, seg_ok, res: FileResult) -> dict[str, pa.Table
                         "amt_b6": ctx.q(AMT, "B6")}.items():
         svc[name] = _take(segs, _pick(svc_pos, svc_ctx, match))
     lq_owner, lq_idx = _pick_all(svc_pos, svc_ctx, ctx.q(LQ, "HE"))
-    lq = {"svc_pos": pa.array(lq_owner, pa.int64()), "pos": pa.array(lq_idx + 1, pa.int64()),
+    lq = {"svc_pos": arrow_of(lq_owner, pa.int64()), "pos": arrow_of(lq_idx + 1, pa.int64()),
           "lq": _take(segs, lq_idx)}
 
     cas_pos = ctx.pos[ctx.is_(CAS) & in835]
-    cas = {"cas_pos": pa.array(cas_pos), "clp_pos": pa.array(clp_ctx[cas_pos - 1]),
-           "svc_pos": pa.array(svc_ctx[cas_pos - 1]), "cas": _take(segs, cas_pos - 1)}
+    cas = {"cas_pos": arrow_of(cas_pos), "clp_pos": arrow_of(clp_ctx[cas_pos - 1]),
+           "svc_pos": arrow_of(svc_ctx[cas_pos - 1]), "cas": _take(segs, cas_pos - 1)}
     plb_pos = ctx.pos[ctx.is_(PLB) & in835]
-    plb = {"plb_pos": pa.array(plb_pos), "st_pos": pa.array(c["st"][plb_pos - 1]),
+    plb = {"plb_pos": arrow_of(plb_pos), "st_pos": arrow_of(c["st"][plb_pos - 1]),
            "plb": _take(segs, plb_pos - 1)}
     return {"x12_tx835": tx, "x12_clp": pa.table(clp), "x12_svc": pa.table(svc), "x12_lq": pa.table(lq),
             "x12_cas": pa.table(cas), "x12_plb": pa.table(plb)}
@@ -869,7 +869,7 @@ def _tables_837(ctx: _Context, c, seg_ok, res: FileResult) -> dict[str, pa.Table
 
     hl_pos = ctx.pos[ctx.is_(HL) & in837]
     hl_level = np.where(clm_ctx == 0, hl_ctx, 0)                           # HL segments before its first CLM
-    hl = {"hl_pos": pa.array(hl_pos), "st_pos": pa.array(c["st"][hl_pos - 1]), "hl": _take(segs, hl_pos - 1)}
+    hl = {"hl_pos": arrow_of(hl_pos), "st_pos": arrow_of(c["st"][hl_pos - 1]), "hl": _take(segs, hl_pos - 1)}
     for name, match in {
         "nm1_85": ctx.q(NM1, "85"), "n4_85": ctx.is_(N4) & (nm1_qual == code("85")),
         "sbr": ctx.is_(SBR), "nm1_il": ctx.q(NM1, "IL"), "dmg_il": ctx.is_(DMG) & (nm1_qual == code("IL")),
@@ -879,15 +879,15 @@ def _tables_837(ctx: _Context, c, seg_ok, res: FileResult) -> dict[str, pa.Table
         hl[name] = _take(segs, _pick(hl_pos, hl_level, match))
 
     clm_pos = ctx.pos[ctx.is_(CLM) & in837]
-    clm = {"clm_pos": pa.array(clm_pos), "st_pos": pa.array(c["st"][clm_pos - 1]),
-           "hl_pos": pa.array(hl_ctx[clm_pos - 1]), "clm": _take(segs, clm_pos - 1)}
+    clm = {"clm_pos": arrow_of(clm_pos), "st_pos": arrow_of(c["st"][clm_pos - 1]),
+           "hl_pos": arrow_of(hl_ctx[clm_pos - 1]), "clm": _take(segs, clm_pos - 1)}
     for name, match in {"ref_g1": ctx.q(REF, "G1"), "ref_f8": ctx.q(REF, "F8"), "nm1_82": ctx.q(NM1, "82"),
                         "nm1_dn": ctx.q(NM1, "DN"), "nm1_p3": ctx.q(NM1, "P3")}.items():
         clm[name] = _take(segs, _pick(clm_pos, clm_main, match))
     # every HI of the claim, in file order, as a list (owners come in claim order: a running context)
     hi_owner, hi_idx = _pick_all(clm_pos, clm_main, ctx.is_(HI))
     offsets = np.append(np.searchsorted(hi_owner, clm_pos), len(hi_owner)).astype(np.int32)
-    clm["his"] = pa.ListArray.from_arrays(pa.array(offsets), _take(segs, hi_idx))
+    clm["his"] = pa.ListArray.from_arrays(arrow_of(offsets), _take(segs, hi_idx))
 
     sv1_all = ctx.is_(SV1) & in837
     orphan = np.flatnonzero(sv1_all & (clm_ctx == 0))
@@ -902,9 +902,9 @@ def _tables_837(ctx: _Context, c, seg_ok, res: FileResult) -> dict[str, pa.Table
     ordinal = np.arange(1, len(owners) + 1)
     ordinal -= np.maximum.accumulate(np.where(new_claim, ordinal - 1, 0)) if len(owners) else 0
     lx_idx = lx_ctx[sv1_pos - 1] - 1
-    sv1 = {"sv1_pos": pa.array(sv1_pos), "clm_pos": pa.array(owners),
-           "ordinal": pa.array(ordinal.astype(np.int32)),  # the line's place in its claim: 1, 2, ...
-           "lx_ok": pa.array(_lx_is_ordinal(segs, lx_idx, ordinal)),
+    sv1 = {"sv1_pos": arrow_of(sv1_pos), "clm_pos": arrow_of(owners),
+           "ordinal": arrow_of(ordinal.astype(np.int32)),  # the line's place in its claim: 1, 2, ...
+           "lx_ok": arrow_of(_lx_is_ordinal(segs, lx_idx, ordinal)),
            "lx": _take(segs, lx_idx), "sv1": _take(segs, sv1_pos - 1)}
     for name, match in {"dtp_472": ctx.q(DTP, "472"), "ref_6r": ctx.q(REF, "6R"), "ref_g1": ctx.q(REF, "G1"),
                         "nm1_82": ctx.q(NM1, "82")}.items():

@@ -34,6 +34,20 @@ _LEAD_JUNK_U8 = _LEAD_JUNK[1:].copy()  # the same, indexed by the byte itself
 _WS_U8 = _WS[1:].copy()
 
 
+def arrow_of(values: np.ndarray, type: pa.DataType | None = None) -> pa.Array:
+    """A numpy array as an Arrow array without copying it. `pa.array` would do the same but imports pandas
+    (a quarter of a second) to ask whether the array is a pandas object: `rcm-audit ingest` of an X12 file
+    needs no pandas (issue 16)."""
+    values = np.asarray(values)
+    if type is not None:
+        values = values.astype(type.to_pandas_dtype(), copy=False)
+    if values.dtype == bool:
+        return pa.Array.from_buffers(pa.bool_(), len(values),
+                                     [None, pa.py_buffer(np.packbits(values, bitorder="little"))])
+    values = np.ascontiguousarray(values)
+    return pa.Array.from_buffers(pa.from_numpy_dtype(values.dtype), len(values), [None, pa.py_buffer(values)])
+
+
 class X12FormatError(ValueError):
     """The bytes cannot be read as X12 at all (no usable envelope or delimiters)."""
 
