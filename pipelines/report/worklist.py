@@ -26,7 +26,6 @@ import datetime as dt
 import io
 import re
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -139,38 +138,35 @@ def _labels(con) -> dict[str, list]:
 def _rows_sql(name: str, cols: list, styles: dict, labels: dict) -> tuple[str, dict]:
     """The select of a sheet's data rows, one `<row>` of XML per row of sql/report/<name>.sql (in its order,
     from spreadsheet row 2), and its parameters."""
+    used = {src for *_, src in cols}
+    picks, joins, params = ["w.*"], [], {}
+    if used & set(LABELS):
+        params = labels
+        picks += [f"l.{k}" for k in LABELS if k in used]
+        joins.append("left join (select " + ", ".join(f"unnest(${k}::varchar[]) as {k}" for k in labels) + ") l"
+                     " on l.rule_id is not distinct from w.rule_id and l.amount_kind is not distinct from w.amount_kind")
+    if "patient_name" in used:
+        picks.append("n.patient_name")
+        joins.append(f"left join ({read_sql('report/patient_names.sql')}\n) n on n.patient_ref = w.patient_ref")
     cells, texts = [], []
     for i, (_, _, kind, src) in enumerate(cols):
-        ref = f"'{xl_col_to_name(i)}', rs"
+        at = f"'{xl_col_to_name(i)}', rs"
         if src is None:
             continue
         if kind == "text":
-            cells.append(f"xl_text({ref}, {src})")
+            cells.append(f"xl_text({at}, {src})")
             texts.append(f"xl_value({src}) as {src}")
         elif kind == "date":
-            cells.append(f"xl_number({ref}, {src}::date - date '1899-12-30', {styles['date']})")  # Excel's day 0
+            cells.append(f"xl_number({at}, {src}::date - date '1899-12-30', {styles['date']})")  # Excel's day 0
         else:
-            cells.append(f"xl_number({ref}, {src}, {styles.get(kind, 0)})")
-    used = {src for *_, src in cols}
-    ctes, joins, extra, params = "", "", "", {}
-    if used & set(LABELS):
-        params = labels
-        ctes = ", labels as (select " + ", ".join(f"unnest(${k}::varchar[]) as {k}" for k in labels) + ")"
-        joins += (" left join labels l on l.rule_id is not distinct from w.rule_id"
-                  " and l.amount_kind is not distinct from w.amount_kind")
-        extra += "".join(f", l.{k}" for k in LABELS if k in used)
-    if "patient_name" in used:
-        ctes += f", names as ({read_sql('report/patient_names.sql')})"
-        joins += " left join names n on n.patient_ref = w.patient_ref"
-        extra += ", n.patient_name"
+            cells.append(f"xl_number({at}, {src}, {styles.get(kind, 0)})")
     query = read_sql(f"report/{name}.sql").strip().rstrip(";")
-    # Number the rows in the query's order, join the labels, and put them back in that order (a join need not
-    # keep it) before the XML is built, so that the XML streams out without being sorted. Each text is
-    # escaped once (texts), then written.
+    # Number the rows in the query's order, join the labels, and put the rows back in that order (a join need
+    # not keep it) before the XML is built: the XML then streams out unsorted. Each text is escaped once.
     return f"""
-        with w as (select row_number() over () + 1 as r, * from ({query}\n)){ctes},
-        rows as (select w.*{extra} from w{joins} order by r),
-        texts as (select r::varchar as rs, * replace ({', '.join(texts)}) from rows)
+        with w as (select row_number() over () + 1 as r, * from ({query}\n)),
+        joined as (select {', '.join(picks)} from w {' '.join(joins)} order by r),
+        texts as (select r::varchar as rs, * replace ({', '.join(texts)}) from joined)
         select concat('<row r="', rs, '">', {', '.join(cells)}, '</row>') as xml from texts""", params
 
 
@@ -189,19 +185,16 @@ def _splice(con, package: io.BytesIO, out_xlsx: Path, sheets: dict) -> None:
             select, params, dimension = sheets[info.filename]
             head, tail = body.split(b"</sheetData>")
             head = re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="{dimension}"/>'.encode(), head, count=1)
-            with dst.open(info.filename, "w", force_zip64=True) as sheet, ThreadPoolExecutor(1) as writer:
-                # one batch is deflated and written while DuckDB builds the next (both release the GIL)
-                pending = writer.submit(sheet.write, head)
+            with dst.open(info.filename, "w", force_zip64=True) as sheet:
+                sheet.write(head)
                 for batch in con.sql(select, params=params).to_arrow_reader(_BATCH_ROWS):
-                    xml = _joined(batch.column(0))
-                    pending.result()
-                    pending = writer.submit(sheet.write, xml)
-                pending.result()
+                    sheet.write(_joined(batch.column(0)))
                 sheet.write(b"</sheetData>" + tail)
 
 
 def _joined(xml: pa.StringArray) -> memoryview:
-    """The strings of an Arrow string array back to back, read in place from its data buffer."""
+    """The strings of an Arrow string array (DuckDB's `string`: int32 offsets) back to back, read in place
+    from its data buffer."""
     offsets = np.frombuffer(xml.buffers()[1], np.int32, len(xml) + 1, xml.offset * 4)
     return memoryview(xml.buffers()[2])[offsets[0]:offsets[-1]]
 
