@@ -23,13 +23,12 @@ create or replace temp macro xl_cut(s) as
                  '[\x{10000}-\x{10FFFF}]$', ''),
              '([\x{10000}-\x{10FFFF}])\x{FDD0}', '\1', 'g') end;
 
--- In XlsxWriter's order: the literal escapes first, then the characters.
+-- In XlsxWriter's order: the literal escapes first, then the characters (one replace() each).
 create or replace temp macro xl_escapes(s) as
     case when not regexp_matches(s, '_x[0-9a-fA-F]{4}_|[\x00-\x08\x0b-\x1f\x{FFFE}\x{FFFF}]') then s
-    else array_to_string(list_transform(
-             string_split(regexp_replace(s, '(_x[0-9a-fA-F]{4}_)', '_x005F\1', 'g'), ''),
-             lambda c: case when regexp_matches(c, '[\x00-\x08\x0b-\x1f\x{FFFE}\x{FFFF}]')
-                            then printf('_x%04X_', unicode(c)) else c end), '') end;
+    else list_reduce([chr(i::integer) for i in range(0, 9) || range(11, 32) || [65534, 65535]],
+                     lambda t, c: replace(t, c, printf('_x%04X_', unicode(c))),
+                     regexp_replace(s, '(_x[0-9a-fA-F]{4}_)', '_x005F\1', 'g')) end;
 
 create or replace temp macro xl_value(s) as xl_escapes(xl_cut(s));
 
