@@ -126,8 +126,10 @@ def show(r: dict) -> None:
         print(f"  {name:24} {seconds:8.2f} s" + (f"   (peak RSS so far {peaks[name]:,.0f} MB)" if name in peaks else ""))
         if name == "stage":
             for sub, s in r["stage_steps"].items():
-                if not sub.startswith("model "):
+                if not sub.startswith(("model ", "invariants ")):
                     print(f"      {sub:20} {s:8.2f} s")
+            checks = sum(s for k, s in r["stage_steps"].items() if k.startswith("invariants "))
+            print(f"      {'(of which invariants, beside other models)':20} {checks:8.2f} s")
             models = sorted(((s, k[6:]) for k, s in r["stage_steps"].items() if k.startswith("model ")), reverse=True)
             print("      slowest models: " + ", ".join(f"{n} {s:.2f}" for s, n in models[:6]))
         if name == "check":

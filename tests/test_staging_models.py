@@ -62,3 +62,22 @@ def test_a_broken_invariant_stops_the_audit_naming_it(breakage, message):
     p.con.execute(breakage)
     with pytest.raises(InvariantError, match=re.escape(message)):
         assert_invariants(p.con)
+
+
+def test_a_model_is_checked_against_its_own_invariants_as_soon_as_it_is_made():
+    """run_models checks each model's unique / not-null / accepted invariants on its own cursor right after
+    creating it (beside the other models being made): _run_model returns every violation, named."""
+    import duckdb
+    from pipelines.stage.models import _run_model
+    con = duckdb.connect()
+    m = Model("stg_x", "staging", None,
+              "create or replace table stg_x as select * from (values (1, 'a'), (1, 'z'), (null, 'a')) t(k, v)",
+              "table", set(), [("unique", "k"), ("not_null", "k"), ("accepted", "v in ('a', 'b')")])
+    timings: dict[str, float] = {}
+    problems = _run_model(con, m, timings)
+    assert problems == ["stg_x: (k) is not unique (1 row(s))", "stg_x: null in k (1 row(s))",
+                        "stg_x.v has a value outside ('a', 'b') (1 row(s))"]
+    assert set(timings) == {"model stg_x", "invariants stg_x"}
+    con.execute("delete from stg_x where k is null or v = 'z'")
+    assert _run_model(con, Model("stg_y", "staging", None, "create or replace table stg_y as select * from stg_x",
+                                 "table", {"stg_x"}, [("unique", "k"), ("not_null", "k")]), None) == []

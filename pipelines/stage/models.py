@@ -11,8 +11,9 @@ Each file declares the invariants of its object in its header, as dbt's schema t
     -- @not_null: col[, col...]            none of the columns is null
     -- @references: col -> table.col       every non-null value exists in the other table
     -- @accepted: col in ('a', 'b')        every non-null value is one of the list
-They are asserted after staging (`assert_invariants`); a violation is a bug, so the audit stops with
-every violated invariant named.
+`run_models` asserts each model's own invariants on its cursor as soon as it is made (beside the other models
+being made), the references once every model exists; `assert_invariants` checks them all again on demand. A
+violation is a bug, so the audit stops with every violated invariant named.
 """
 from __future__ import annotations
 
@@ -136,21 +137,44 @@ def run_models(con: duckdb.DuckDBPyConnection, timings: dict[str, float] | None 
     if workers is None:
         workers = int(os.environ.get("RCM_AUDIT_MODEL_WORKERS", "2"))
     if workers <= 1 or len(order) < 2:
-        for m in order:
-            _run_model(con, m, timings)
-        return [m.name for m in order]
-    return _run_parallel(con, order, timings, workers)
+        problems = [p for m in order for p in _run_model(con, m, timings)]
+        done = [m.name for m in order]
+    else:
+        done, problems = _run_parallel(con, order, timings, workers)
+    problems += _problems(con, order, ("references",))      # the other table may be made after this one
+    if problems:
+        raise InvariantError("staged data breaks its declared invariants (a bug; please report it): "
+                             + "; ".join(problems))
+    return done
 
 
-def _run_model(con: duckdb.DuckDBPyConnection, m: Model, timings: dict[str, float] | None) -> None:
+def _run_model(con: duckdb.DuckDBPyConnection, m: Model, timings: dict[str, float] | None) -> list[str]:
+    """Create one model, then check its own invariants on the same cursor (so they run beside other models);
+    returns the violations found."""
     t = time.perf_counter()
     con.execute(m.sql)
+    t_model = time.perf_counter()
+    problems = _problems(con, (m,), ("unique", "not_null", "accepted"))
     if timings is not None:
-        timings[f"model {m.name}"] = time.perf_counter() - t
+        timings[f"model {m.name}"] = t_model - t
+        timings[f"invariants {m.name}"] = time.perf_counter() - t_model
+    return problems
+
+
+def _problems(con: duckdb.DuckDBPyConnection, models, kinds: tuple[str, ...]) -> list[str]:
+    """The violations of the invariants of `kinds` declared by `models`, one description each."""
+    problems = []
+    for m in models:
+        for kind, spec in m.invariants:
+            if kind in kinds:
+                bad, what = _violations(con, m, kind, spec)
+                if bad:
+                    problems.append(f"{what} ({bad} row(s))")
+    return problems
 
 
 def _run_parallel(con: duckdb.DuckDBPyConnection, order: tuple[Model, ...], timings: dict[str, float] | None,
-                  workers: int) -> list[str]:
+                  workers: int) -> tuple[list[str], list[str]]:
     """The models on `workers` cursors: a model is started when all its dependencies are done, the longest
     chain first (the order of load_models among equals). The first error stops the scheduling and is raised
     once the running models have finished."""
@@ -159,6 +183,7 @@ def _run_parallel(con: duckdb.DuckDBPyConnection, order: tuple[Model, ...], timi
     rank = {m.name: i for i, m in enumerate(order)}
     pending = {m.name: m for m in order}
     done: list[str] = []
+    problems: list[str] = []
     cursors = [con.cursor() for _ in range(workers)]
     free = list(range(workers))
     running: dict = {}
@@ -185,12 +210,13 @@ def _run_parallel(con: duckdb.DuckDBPyConnection, order: tuple[Model, ...], timi
                         error = error or exc
                     else:
                         done.append(m.name)
+                        problems += fut.result()
     finally:
         for c in cursors:
             c.close()
     if error is not None:
         raise error
-    return done
+    return done, problems
 
 
 def _cols(spec: str) -> list[str]:
@@ -231,13 +257,9 @@ def _violations(con: duckdb.DuckDBPyConnection, m: Model, kind: str, spec: str) 
 def assert_invariants(con: duckdb.DuckDBPyConnection, targets: list[str] | tuple[str, ...] | None = None) -> int:
     """Check every declared invariant of every model (of the models `needed` for `targets`, when given);
     raises InvariantError naming each violation. Returns the number of invariants checked."""
-    problems, n = [], 0
-    for m in needed(targets):
-        for kind, spec in m.invariants:
-            bad, what = _violations(con, m, kind, spec)
-            n += 1
-            if bad:
-                problems.append(f"{what} ({bad} row(s))")
+    models = needed(targets)
+    problems = _problems(con, models, ("unique", "not_null", "accepted", "references"))
+    n = sum(len(m.invariants) for m in models)
     if problems:
         raise InvariantError("staged data breaks its declared invariants (a bug; please report it): "
                              + "; ".join(problems))

@@ -46,13 +46,11 @@ day_totals as (                  -- per visit day, in one pass (RULEBOOK §1.1, 
            sum(units_billed) as day_units_billed,
            bool_and(units_billed in (full_units, full_units + 1)) as each_code_f_or_f_plus_1,
            max(remainder) filter (where units_billed = full_units) as largest_remainder_without_extra,
-           min(remainder) filter (where units_billed = full_units + 1) as smallest_remainder_with_extra,
-           string_agg(cpt || ' ' || printf('%g', minutes) || ' min', ', ' order by cpt) filter (where minutes > 0)
-               as minutes_by_code
+           min(remainder) filter (where units_billed = full_units + 1) as smallest_remainder_with_extra
     from full_units_and_remainders group by visit_key
 ),
 canonical as (                   -- the R codes with the largest remainders get f_i + 1 (ties: billed, cpt)
-    select c.*, t.day_minutes, t.day_units, t.extra_units, t.day_units_billed, t.minutes_by_code,
+    select c.*, t.day_minutes, t.day_units, t.extra_units, t.day_units_billed,
            t.each_code_f_or_f_plus_1, t.largest_remainder_without_extra, t.smallest_remainder_with_extra,
            c.full_units + case when c.remainder > 0
                                 and row_number() over (partition by c.visit_key
@@ -76,7 +74,8 @@ directions as (   -- every code day is of a judged day: the day's columns are jo
            d.payer_display, d.payer_class, d.medicare_rules, d.fee_pct_of_medicare
     from canonical c
     join stg_units_days d on d.visit_key = c.visit_key and d.judged
-)
+),
+judged as (
 select x.visit_key, x.cpt, x.minutes, x.full_units, x.remainder, x.units_billed, x.lines, x.line_key,
        x.day_minutes, x.day_units, x.day_units_billed, x.allocation_valid,
        x.units_total_time, x.units_per_code, x.total_time_direction, x.per_code_direction, x.unit_method,
@@ -98,9 +97,6 @@ select x.visit_key, x.cpt, x.minutes, x.full_units, x.remainder, x.units_billed,
                       when 'under' then least(x.units_total_time, x.units_per_code)
                       when 'over' then greatest(x.units_total_time, x.units_per_code) end
        end as units_expected,
-       -- where the finding is reported: the code's first line, else (code documented, not billed) the day's first claim
-       -- the numbers behind a finding, for its detail sentence
-       x.minutes_by_code,
        case x.unit_method
             when 'total_time' then 'total-time method: ' || printf('%g', x.day_minutes) || ' timed min on the day = '
                                    || x.day_units || ' units, ' || printf('%g', x.day_units_billed) || ' billed'
@@ -109,6 +105,7 @@ select x.visit_key, x.cpt, x.minutes, x.full_units, x.remainder, x.units_billed,
                  || printf('%g', x.day_minutes) || ' timed min on the day = ' || x.day_units || ' units, ' || x.cpt || ' '
                  || x.units_total_time || '; per code: ' || printf('%g', x.minutes) || ' min = ' || x.units_per_code || ')'
        end as method_note,
+       -- where the finding is reported: the code's first line, else (code documented, not billed) the day's first claim
        coalesce(x.line.claim_id, x.first_claim_id) as claim_id, x.line.line_number as line_number,
        -- the claim line whose correction deadline (stg_line_correction, 85_money.sql) applies to the finding
        coalesce(x.line_key, x.first_line_key) as anchor_line_key,
@@ -118,4 +115,15 @@ select x.visit_key, x.cpt, x.minutes, x.full_units, x.remainder, x.units_billed,
        coalesce(x.line.filing_deadline, x.day_filing_deadline) as filing_deadline,
        x.patient_key, x.patient_ref, x.dos, x.payer_key, x.payer_display, x.payer_class, x.first_claim_id,
        x.medicare_rules, x.fee_pct_of_medicare
-from directions x;
+from directions x
+),
+minutes_text as (   -- the day's minutes by code, for the detail sentence: only for days with a finding
+    select visit_key, string_agg(cpt || ' ' || printf('%g', minutes) || ' min', ', ' order by cpt) as minutes_by_code
+    from code_days
+    where minutes > 0 and visit_key in (select visit_key from judged where rule_id is not null)
+    group by visit_key
+)
+select j.* exclude (method_note),
+       -- the numbers behind a finding, for its detail sentence (null on a code day without one)
+       t.minutes_by_code, case when j.rule_id is not null then j.method_note end as method_note
+from judged j left join minutes_text t using (visit_key);
