@@ -185,9 +185,11 @@ def _splice(con, package: io.BytesIO, out_xlsx: Path, sheets: dict) -> None:
             select, params, dimension = sheets[info.filename]
             head, tail = body.split(b"</sheetData>")
             head = re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="{dimension}"/>'.encode(), head, count=1)
-            with dst.open(info.filename, "w", force_zip64=True) as sheet:
+            # the reader is closed even on an error: an open result would block the connection
+            with dst.open(info.filename, "w", force_zip64=True) as sheet, \
+                    con.sql(select, params=params).to_arrow_reader(_BATCH_ROWS) as batches:
                 sheet.write(head)
-                for batch in con.sql(select, params=params).to_arrow_reader(_BATCH_ROWS):
+                for batch in batches:
                     sheet.write(_joined(batch.column(0)))
                 sheet.write(b"</sheetData>" + tail)
 

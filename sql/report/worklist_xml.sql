@@ -1,17 +1,19 @@
 -- worklist_xml: the worklist's data cells as SpreadsheetML, built in bulk (pipelines/report/worklist.py
 -- splices the rows into the sheets XlsxWriter wrote with their header only). TEMPORARY macros: they write
 -- nothing to the audit database. Each cell is written as XlsxWriter writes it in constant_memory mode, so
--- that the file reads back the same:
+-- that the file reads back the same (tests/test_worklist.py compares them):
 --
---   xl_value(s)               the text Excel keeps of s: cut to Excel's 32,767 UTF-16 units (a character
---                             above U+FFFF counts two and is never split), a literal _xHHHH_ written
---                             _x005F_xHHHH_ and each control character XML 1.0 forbids (and U+FFFE,
---                             U+FFFF) written _xHHHH_: Excel's escapes, which it reads back as the character.
---   xl_text(ref, v)           the inline-string cell of a value of xl_value (& < > as entities, white space at
---                             either end kept: xml:space="preserve"); '' (no cell) for null or ''. Unlike
---                             XlsxWriter, a text shaped like rich text (<r>...</r>) is escaped too.
---   xl_number(ref, x, style)  a number cell (printf %.16G, as XlsxWriter), with the cell format `style`
---                             (an XlsxWriter xf index; 0 = none); '' for null.
+--   xl_value(s)                    the text Excel keeps of s: cut to Excel's 32,767 UTF-16 units (a character
+--                                  above U+FFFF counts two and is never split), a literal _xHHHH_ written
+--                                  _x005F_xHHHH_ and each control character XML 1.0 forbids (and U+FFFE,
+--                                  U+FFFF) written _xHHHH_: Excel's escapes, read back as the character.
+--   xl_text(col, row, v)           the inline-string cell at column col (A, B ...), row row of a value of
+--                                  xl_value: & < > as entities, white space at either end kept
+--                                  (xml:space="preserve"); '' (no cell) for null or ''. Unlike XlsxWriter, a
+--                                  text shaped like rich text (<r>...</r>) is escaped too (XlsxWriter writes it
+--                                  raw: it reads back empty, or breaks the file).
+--   xl_number(col, row, x, style)  a number cell (printf %.16G, as XlsxWriter) with the cell format `style`
+--                                  (an XlsxWriter xf index; 0 = none); '' for null.
 
 -- Characters above U+FFFF are two UTF-16 units: mark each with U+FDD0 (a noncharacter) so that a cut
 -- counts them twice; a character whose mark was cut off is dropped; then the marks are taken out.
