@@ -56,7 +56,8 @@ def run(db: Path, tmp: Path, runs: int, before: str | None, show_phi: bool) -> d
         shutil.copy(db, copy)          # never the caller's file: the writer's connection may touch it
         args = [sys.executable, __file__, "--child", str(copy), str(tmp / f"run{k}.xlsx")]
         args += (["--module", before] if before else []) + (["--show-phi"] if show_phi else [])
-        got = json.loads(subprocess.run(args, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1])
+        out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
+        got = json.loads(out.strip().splitlines()[-1])
         copy.unlink()
         if best is None or got["wall"] < best["wall"]:
             best = got
@@ -82,8 +83,8 @@ def main() -> None:
         writers = {"bulk (current)": None}
         if a.before:
             old = tmp / "worklist_before.py"
-            old.write_text(subprocess.run(["git", "-C", str(ROOT), "show", f"{BEFORE_REF}:pipelines/report/worklist.py"],
-                                          check=True, capture_output=True, text=True).stdout)
+            git = ["git", "-C", str(ROOT), "show", f"{BEFORE_REF}:pipelines/report/worklist.py"]
+            old.write_text(subprocess.run(git, check=True, capture_output=True, text=True).stdout)
             writers[f"cell by cell ({BEFORE_REF})"] = str(old)
         print(f"{a.db} ({a.db.stat().st_size / 2**20:.0f} MB), best of {a.runs}{', --show-phi' if a.show_phi else ''}")
         for name, module in writers.items():

@@ -24,15 +24,15 @@ from pipelines.report.worklist import (ABOUT, CLOSED_COLUMNS, DATE_FMT, KIND_LAB
 from pipelines.report.playbook import closed_action, play
 from pipelines.resources import read_sql
 
-HEADERS = {
-    "Open items": ["Priority", "Days left", "Fix by", "Amount", "Type", "Action", "Owner"],
-    "Write-off review": ["Priority", "Days past", "Deadline was", "Amount", "Type", "Action", "Owner"],
-}
 FINDING_TAIL = ["Rule", "Payer", "Claim ID", "Payer claim ID", "Patient ref", "DOS", "CPT", "Modifiers",
                 "Units billed", "Units expected", "Detail", "Source file", "Who", "When", "Outcome"]
-UNBILLED = ["Priority", "Status", "Days left", "File by", "Rule", "Payer", "Patient ref", "DOS", "CPT", "Modifiers",
-            "Units", "Minutes", "Rendering NPI", "Visit amount", "Export file", "Sheet", "Row", "Who", "When",
-            "Outcome"]
+HEADERS = {
+    "Open items": ["Priority", "Days left", "Fix by", "Amount", "Type", "Action", "Owner"] + FINDING_TAIL,
+    "Write-off review": ["Priority", "Days past", "Deadline was", "Amount", "Type", "Action", "Owner"] + FINDING_TAIL,
+    "Unbilled visits": ["Priority", "Status", "Days left", "File by", "Rule", "Payer", "Patient ref", "DOS", "CPT",
+                        "Modifiers", "Units", "Minutes", "Rendering NPI", "Visit amount", "Export file", "Sheet", "Row",
+                        "Who", "When", "Outcome"],
+}
 SHEETS = [("Open items", "worklist_open", OPEN_COLUMNS), ("Write-off review", "worklist_closed", CLOSED_COLUMNS),
           ("Unbilled visits", "worklist_unbilled", UNBILLED_COLUMNS)]
 # What the cell of each label column holds, from the row (and the patient names of --show-phi).
@@ -44,7 +44,8 @@ LABELS = {"type_label": lambda r, names: KIND_LABEL.get(r["amount_kind"]),
 
 HOSTILE = ["& < > \" ' &amp; <![CDATA[x]]>", "  leading and trailing  ", "line one\nline two\r\nthree", "tab\there",
            "".join(map(chr, range(32))) + "after the controls", "a literal _x0041_ and _x005F_ and _XABCD_",
-           "emoji 😀 and 𝄞 outside the BMP", "\u3000ideographic space\u2028", "\ufffe\uffff nonchars", "<r>rich?</r>",
+           "emoji 😀 and 𝄞 outside the BMP", "\u3000ideographic space\u2028", "\ufffe\uffff nonchars",
+           "<r>rich?</r>",
            "x" * 40_000, "y" * 32_766 + "😀" + "z", "_x0041_" * 6_000, "😀" * 20_000]
 HOSTILE_FILE = "837/we<ird> & 'odd' \"name\"\t_x0009_ 😀.837"
 
@@ -77,7 +78,8 @@ def expected_sheets(con, show_phi: bool) -> dict[str, tuple[list, list[list]]]:
     for title, name, columns in SHEETS:
         cols = list(columns)
         if show_phi:
-            cols.insert([c[0] for c in cols].index("Patient ref") + 1, ("Patient name (PHI)", 22, "text", "patient_name"))
+            at = [c[0] for c in cols].index("Patient ref") + 1
+            cols.insert(at, ("Patient name (PHI)", 22, "text", "patient_name"))
         rows = []
         for r in data.query(con, name):
             rows.append([None if src is None else LABELS[src](r, names) if src in LABELS else r[src]
@@ -92,8 +94,7 @@ def assert_reads_back(con, path, show_phi: bool) -> None:
     counts = []
     for title, (cols, rows) in expected_sheets(con, show_phi).items():
         ws = wb[title]
-        header = HEADERS.get(title, [])
-        header = header + FINDING_TAIL if header else list(UNBILLED)
+        header = list(HEADERS[title])
         if show_phi:
             header.insert(header.index("Patient ref") + 1, "Patient name (PHI)")
         got = list(ws.iter_rows(values_only=True))

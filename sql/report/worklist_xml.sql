@@ -34,12 +34,15 @@ create or replace temp macro xl_escapes(s) as
 
 create or replace temp macro xl_value(s) as xl_escapes(xl_cut(s));
 
--- xml:space="preserve" when the text starts or ends with white space, as XlsxWriter tests it (Python's \s,
--- less the control characters, which xl_value has escaped).
+-- White space as XlsxWriter tests it for xml:space="preserve" (Python's \s), less the control characters,
+-- which xl_value has escaped.
+create or replace temp macro xl_space() as
+    '[\t\n \x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}]';
+
 create or replace temp macro xl_text(col, row, v) as
     case when v is null or v = '' then ''
     else concat('<c r="', col, row, '" t="inlineStr"><is><t',
-                case when regexp_matches(v, '^[\t\n \x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}]|[\t\n \x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}]$')
+                case when regexp_matches(v, '^' || xl_space() || '|' || xl_space() || '$')
                      then ' xml:space="preserve">' else '>' end,
                 replace(replace(replace(v, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '</t></is></c>') end;
 
