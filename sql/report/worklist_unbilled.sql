@@ -7,14 +7,15 @@ with p as (select max(as_of)::date as as_of from audit_params),
 rows as (
     select patient_key, dos, cpt, min(row_number) as first_row, min(source_file) as source_file,
            min(source_sheet) as source_sheet, string_agg(distinct nullif(modifiers, ''), ';' order by nullif(modifiers, '')) as modifiers
-    from stg_visit_lines group by all
+    from stg_visit_lines l semi join stg_unbilled_codes u using (patient_key, dos, cpt)   -- only the codes listed
+    group by all
 )
 select f.priority_rank, case when f.fix_by < p.as_of then 'past the filing limit' else 'bill' end as status,
        f.rule_id, f.fix_by - p.as_of as days_left, f.fix_by, f.payer, f.patient_ref, u.dos, u.cpt,
        r.modifiers, u.units, u.minutes, u.provider_npi, f.amount_usd::double as visit_amount_usd,
        coalesce(r.source_file, u.source_file) as source_file, r.source_sheet, r.first_row
 from findings f
-join stg_unbilled_codes u on u.dos = f.dos and patient_ref_of(u.patient_key) = f.patient_ref
+join stg_unbilled_codes u on u.dos = f.dos and u.patient_key = f.patient_key
 join p on true
 left join rows r on r.patient_key = u.patient_key and r.dos = u.dos and r.cpt = u.cpt
 where f.rule_id in ('VISIT_UNBILLED', 'TIMELY_FILING_RISK') and f.claim_id is null
