@@ -23,8 +23,7 @@ adj as (
            sum(amount) filter (where group_code = 'PR') as pr_amount,
            sum(amount) filter (where reason_code = '253') as sequestration,
            sum(amount) filter (where is_denying) as denied_amount,
-           arg_max(group_code || '-' || reason_code, amount) filter (where is_denying) as denial_code,
-           string_agg(group_code || '-' || reason_code || ' ' || amount, '; ' order by triple_index) as adjustments
+           arg_max(group_code || '-' || reason_code, amount) filter (where is_denying) as denial_code
     from line_adj
     group by all
 )
@@ -32,7 +31,7 @@ select l.claim_id, l.claim_pos, l.remit_line_seq, l.cpt, coalesce(l.modifiers, '
        l.units_paid, l.dos, l.line_control_number, l.allowed, l.remark_codes, l.payment_date,
        l.claim_status, l.is_reversed,
        coalesce(a.pr_amount, 0) as pr_amount, coalesce(a.sequestration, 0) as sequestration,
-       coalesce(a.denied_amount, 0) as denied_amount, a.denial_code, a.adjustments,
+       coalesce(a.denied_amount, 0) as denied_amount, a.denial_code,
        coalesce(l.allowed, l.paid + coalesce(a.pr_amount, 0) + coalesce(a.sequestration, 0)) as remit_allowed,
        l.source_file, l.segment_pos
 from lines l
