@@ -106,7 +106,7 @@ def test_a_reader_failure_names_only_the_exception_type(tmp_path, monkeypatch):
     for name, data in damaged_x12().items():
         (folder / name).write_bytes(data)
     monkeypatch.setattr(x12, "_load", explode)                 # the mapping pass of every file
-    monkeypatch.setattr(x12, "read_x12_many", explode)         # the batch reader itself
+    monkeypatch.setattr(x12, "load_many", explode)             # the batch reader itself (its mapping half)
     con = connect(":memory:")
     results = ingest_paths(con, [folder])
     assert len(results) == len(damaged_x12())

@@ -125,3 +125,27 @@ def test_cli_errors_are_one_line_without_traceback(tmp_path):
     assert result.exit_code == 2
     assert "run `rcm-audit ingest` first" in result.output
     assert "Traceback" not in result.output
+
+
+def test_batches_read_ahead_are_logged_in_order_and_a_copy_of_a_file_not_yet_mapped_is_a_duplicate(tmp_path,
+                                                                                                 monkeypatch):
+    """X12 batches are read on a reader thread while the batch before is mapped (issue 16): with batches of
+    two files, a copy of a file whose batch is still being read is found a duplicate once that batch is loaded,
+    and every file is logged in name order."""
+    import pipelines.ingest as ingest
+    monkeypatch.setattr(ingest, "_BATCH_FILES", 2)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    claims = {name: CLAIM_837.replace("CR25-000001", f"CR25-00000{i}") for i, name in enumerate("abdeg", start=1)}
+    claims["c"] = claims["a"]                                   # the batch of a and b is being read by then
+    claims["f"] = claims["e"]                                   # e waits in the same batch
+    for name, text in claims.items():
+        (folder / f"{name}.837").write_text(text)
+    con = connect(tmp_path / "a.duckdb")
+    results = ingest_paths(con, [folder])
+    assert [(r.source_file, r.status) for r in results] == [
+        ("a.837", "loaded"), ("b.837", "loaded"), ("c.837", "duplicate"), ("d.837", "loaded"),
+        ("e.837", "loaded"), ("f.837", "duplicate"), ("g.837", "loaded")]
+    assert "a.837" in results[2].message and "e.837" in results[5].message
+    assert con.execute("select source_file from ingest_log").fetchall() == [(r.source_file,) for r in results]
+    assert con.execute("select count(*), count(distinct claim_id) from claims").fetchone() == (5, 5)

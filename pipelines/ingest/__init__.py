@@ -11,6 +11,7 @@ import hashlib
 import os
 import stat
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import duckdb
@@ -178,8 +179,9 @@ def _reader_failed(source_file: str, exc: Exception) -> FileResult:
 
 
 # Small X12 files are read in batches: their loop tables are mapped into the raw tables by one pass of
-# the mapping SQL (x12.read_x12_many) instead of one pass per file, which is most of the cost of a small
-# file. Each file still gets its own FileResult, log line and issues, in the order the files are found.
+# the mapping SQL (x12.read_x12_many: prepare_many, then load_many) instead of one pass per file, which is
+# most of the cost of a small file; a batch is prepared on a reader thread while the one before is mapped.
+# Each file still gets its own FileResult, log line and issues, in the order the files are found.
 _BATCH_FILES = 500
 _BATCH_BYTES = 32 << 20
 _ALONE_BYTES = 4 << 20           # a bigger file is read on its own
@@ -218,53 +220,73 @@ def ingest_paths(con: duckdb.DuckDBPyConnection, paths: Iterable[Path],
             if on_file:
                 on_file(r)
 
-    def flush() -> None:
-        nonlocal batch_bytes
-        if not batch:
+    # An X12 batch goes in two halves: it is read (numpy, Arrow; no database) on the reader thread while the
+    # batch before it is mapped into the database here (DuckDB releases the GIL); batches are recorded in order.
+    reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="x12-reader")
+    pending: tuple | None = None                     # (future of x12.prepare_many, its files) being read
+
+    def map_pending() -> None:
+        nonlocal pending
+        if pending is None:
             return
-        items = batch[:]
-        batch.clear()
-        batch_bytes = 0
+        (reading, items), pending = pending, None
         try:
-            read = [[r] for r in x12.read_x12_many(con, [(p, sf) for p, sf, _ in items])]
+            read = [[r] for r in x12.load_many(con, [(p, sf) for p, sf, _ in items], reading.result())]
         except Exception as exc:  # a reader bug must not stop the audit
             read = [[_reader_failed(sf, exc)] for _, sf, _ in items]
         record([(rs, file_id, sf) for rs, (_, sf, file_id) in zip(read, items)])
 
-    for path, root in discover(paths):
-        source_file = path.relative_to(root).as_posix() if path != root else path.name
-        skipped = _not_a_file(path)
-        file_id = None
-        if skipped is None:
-            try:
-                file_id = _sha256(path)
-            except OSError as exc:
-                skipped = f"cannot read the file: {(exc.strerror or type(exc).__name__).lower()}"
-        if skipped is not None:                      # logged in its place, never read
-            flush()
-            kind = "link" if path.is_symlink() else "unknown"
-            status = "rejected" if skipped.startswith("cannot read") else "skipped"
-            record([([FileResult(source_file, kind, status=status, message=skipped)], None, source_file)])
-            continue
-        if any(file_id == f for _, _, f in batch):
-            flush()                                  # same bytes as a waiting file: load that one first
-        if file_id not in known:
-            kind, done, _ = _precheck(path, source_file)
-            if kind == "x12" and done is None and path.stat().st_size <= _ALONE_BYTES:
-                batch.append((path, source_file, file_id))
-                batch_bytes += path.stat().st_size
-                if len(batch) >= _BATCH_FILES or batch_bytes >= _BATCH_BYTES:
-                    flush()
+    def flush(wait: bool = True) -> None:
+        """Send the waiting X12 files to the reader thread and map the batch read before them; with `wait`,
+        map and record every batch before returning (a file logged in its place comes after them)."""
+        nonlocal batch_bytes, pending
+        if batch:
+            items = batch[:]
+            batch.clear()
+            batch_bytes = 0
+            reading = reader.submit(x12.prepare_many, [(p, sf) for p, sf, _ in items])
+            map_pending()
+            pending = (reading, items)
+        if wait:
+            map_pending()
+
+    try:
+        for path, root in discover(paths):
+            source_file = path.relative_to(root).as_posix() if path != root else path.name
+            skipped = _not_a_file(path)
+            file_id = None
+            if skipped is None:
+                try:
+                    file_id = _sha256(path)
+                except OSError as exc:
+                    skipped = f"cannot read the file: {(exc.strerror or type(exc).__name__).lower()}"
+            if skipped is not None:                      # logged in its place, never read
+                flush()
+                kind = "link" if path.is_symlink() else "unknown"
+                status = "rejected" if skipped.startswith("cannot read") else "skipped"
+                record([([FileResult(source_file, kind, status=status, message=skipped)], None, source_file)])
                 continue
+            if any(file_id == f for _, _, f in batch + (pending[1] if pending else [])):
+                flush()                                  # same bytes as a file not yet loaded: load that one first
+            if file_id not in known:
+                kind, done, _ = _precheck(path, source_file)
+                if kind == "x12" and done is None and path.stat().st_size <= _ALONE_BYTES:
+                    batch.append((path, source_file, file_id))
+                    batch_bytes += path.stat().st_size
+                    if len(batch) >= _BATCH_FILES or batch_bytes >= _BATCH_BYTES:
+                        flush(wait=False)
+                    continue
+            flush()
+            seen = known.get(file_id)
+            if seen:
+                file_results = [FileResult(source_file, "duplicate", status="duplicate",
+                                           message=f"same content as {seen}, already loaded; not loaded again")]
+            else:
+                file_results = read_file(con, path, source_file, mappings)
+            record([(file_results, file_id, source_file)])
         flush()
-        seen = known.get(file_id)
-        if seen:
-            file_results = [FileResult(source_file, "duplicate", status="duplicate",
-                                       message=f"same content as {seen}, already loaded; not loaded again")]
-        else:
-            file_results = read_file(con, path, source_file, mappings)
-        record([(file_results, file_id, source_file)])
-    flush()
+    finally:
+        reader.shutdown(wait=True)
     # the readers' freed Arrow buffers go back to the OS now: staging's DuckDB buffer (600 MB) comes on top of
     # what the process still holds (issue 16: ~160 MB less peak memory on the 20,000-patient practice)
     pa.default_memory_pool().release_unused()

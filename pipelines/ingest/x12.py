@@ -104,6 +104,12 @@ def read_x12_many(con: duckdb.DuckDBPyConnection,
     and issues as `read_x12` on each in turn, but the loop tables of all the files are concatenated and
     mapped in one pass (one set of SQL statements instead of one per file), in one transaction. When that
     pass fails, or when the caller has a transaction open, each file is read on its own with `read_x12`."""
+    return load_many(con, files, prepare_many(files))
+
+
+def prepare_many(files: list[tuple[pathlib.Path, str]]) -> "_Batch":
+    """The reading half of `read_x12_many`, with no database: each file read, split and turned into its loop
+    tables (numpy and Arrow). It can run on another thread while the database maps the previous batch."""
     results: list[FileResult | None] = [None] * len(files)
     preps: list[tuple[int, _Prepared]] = []
     for i, (path, source_file) in enumerate(files):
@@ -113,6 +119,13 @@ def read_x12_many(con: duckdb.DuckDBPyConnection,
             results[i] = res
         else:
             preps.append((i, prep))
+    return results, preps
+
+
+def load_many(con: duckdb.DuckDBPyConnection, files: list[tuple[pathlib.Path, str]],
+              batch: "_Batch") -> list[FileResult]:
+    """The mapping half of `read_x12_many`: the prepared files into the raw tables, in one pass."""
+    results, preps = batch
     own_tx = False
     if len(preps) > 1:
         try:
@@ -421,6 +434,9 @@ class _Prepared:
     kinds: dict[str, int]
     tables: dict[str, pa.Table]
     value_issues: dict[str, list[Issue]] = field(default_factory=dict)
+
+
+_Batch = tuple[list["FileResult | None"], list[tuple[int, _Prepared]]]   # prepare_many -> load_many
 
 
 def _prepare(raw: bytes, res: FileResult) -> _Prepared | None:
