@@ -99,3 +99,35 @@ def test_corpus_shows_no_negative_or_absurd_kpi(corpus):
     text = corpus["text"]
     assert not re.search(r"-\d[\d,.]* days|−\d", text)
     assert "n/a most remittances match no claim received" in text
+
+
+def test_x12_only_therapist_view_shows_a_group_not_run_as_not_run_never_zero(x12_only):
+    """Without the visit export MINUTES_MISSING is not run: its column says so instead of 0 for every NPI, and
+    the unit and modifier columns (some of their checks run, some not) say they count only what could be run."""
+    con = x12_only["con"]
+    data.prepare(con)
+    rows = data.query(con, "therapists", cap=12)
+    assert rows and all(r["minutes"] is None for r in rows)
+    assert all(isinstance(r[k], int) for r in rows for k in ("units", "modifiers", "coding"))
+    assert sum(r["modifiers"] for r in rows) > 0 and rows[0]["partly_run"] == "Modifiers, Units"
+    text = x12_only["text"]
+    view = text[text.index("Therapist view"):text.index("Appendix", text.index("Therapist view"))]
+    first = view[view.index(rows[0]["npi"]):]
+    assert first.split()[:6] == [rows[0]["npi"], f"{rows[0]['n_lines']:,}", str(rows[0]["units"]),
+                                 str(rows[0]["modifiers"]), "not", "run"]
+    assert "“Not run”: none of that group's checks could be run" in view
+    assert "Modifiers, Units: only the checks that could be run are counted." in view
+
+
+def test_full_sample_therapist_view_counts_every_group(sample_day0_audit):
+    con = duckdb.connect(str(sample_day0_audit / "audit.duckdb"), read_only=True)
+    try:
+        data.prepare(con)
+        rows = data.query(con, "therapists", cap=12)
+    finally:
+        con.close()
+    assert rows and all(r["partly_run"] is None for r in rows)
+    assert sum(r["minutes"] for r in rows) > 0 and all(r["units"] is not None for r in rows)
+    text = _text(sample_day0_audit / "audit-report.pdf")
+    view = text[text.index("Therapist view"):text.index("Appendix", text.index("Therapist view"))]
+    assert "not run" not in view.lower()

@@ -1,6 +1,8 @@
 -- therapists: unit, modifier, minutes and coding findings per rendering NPI (findings.provider_npi), with
 -- the lines the NPI billed (stg_claim_lines) — where training or templates help most; the $cap NPIs with
--- the most findings. n_providers = how many NPIs have such findings. Parameters: $cap.
+-- the most findings. n_providers = how many NPIs have such findings. A group none of whose rules was run
+-- (table coverage) has no count (null: "not run", never 0); partly_run names the groups some of whose rules
+-- were not run. Parameters: $cap.
 with groups(rule_id, grp) as (
     values ('UNITS_UNDERBILLED', 'Units'), ('UNITS_OVERBILLED', 'Units'), ('UNITS_MISALLOCATED', 'Units'),
            ('UNTIMED_MULTIPLE_UNITS', 'Units'), ('MUE_EXCEEDED', 'Units'),
@@ -12,13 +14,27 @@ f as (
     select coalesce(f.provider_npi, 'not recorded') as npi, f.amount_usd, f.amount_kind, g.grp
     from findings f join groups g using (rule_id)
 ),
-lines as (select rendering_npi as npi, count(*) as n_lines from stg_claim_lines group by 1)
-select f.npi, count(*) as total, sum(f.amount_usd)::double as dollars,
-       coalesce(sum(f.amount_usd) filter (where f.amount_kind = 'overbilled'), 0)::double as overbilled,
-       count(*) filter (where f.grp = 'Units') as units, count(*) filter (where f.grp = 'Modifiers') as modifiers,
-       count(*) filter (where f.grp = 'Minutes') as minutes, count(*) filter (where f.grp = 'Coding') as coding,
-       min(l.n_lines) as n_lines, count(*) over () as n_providers
-from f left join lines l using (npi)
-group by f.npi
-order by total desc, f.npi
+lines as (select rendering_npi as npi, count(*) as n_lines from stg_claim_lines group by 1),
+ran as (   -- a rule without a coverage row counts as run (its findings, if any, are shown)
+    select grp, bool_or(coalesce(c.evaluated, true)) as any_run, bool_and(coalesce(c.evaluated, true)) as all_run
+    from groups left join coverage c using (rule_id) group by grp
+),
+counts as (
+    select f.npi, count(*) as total, sum(f.amount_usd)::double as dollars,
+           coalesce(sum(f.amount_usd) filter (where f.amount_kind = 'overbilled'), 0)::double as overbilled,
+           count(*) filter (where f.grp = 'Units') as units, count(*) filter (where f.grp = 'Modifiers') as modifiers,
+           count(*) filter (where f.grp = 'Minutes') as minutes, count(*) filter (where f.grp = 'Coding') as coding,
+           min(l.n_lines) as n_lines, count(*) over () as n_providers
+    from f left join lines l using (npi)
+    group by f.npi
+)
+select c.npi, c.total, c.dollars, c.overbilled,
+       case when (select any_run from ran where grp = 'Units') then c.units end as units,
+       case when (select any_run from ran where grp = 'Modifiers') then c.modifiers end as modifiers,
+       case when (select any_run from ran where grp = 'Minutes') then c.minutes end as minutes,
+       case when (select any_run from ran where grp = 'Coding') then c.coding end as coding,
+       c.n_lines, c.n_providers,
+       (select string_agg(grp, ', ' order by grp) from ran where any_run and not all_run) as partly_run
+from counts c
+order by c.total desc, c.npi
 limit $cap
