@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 from typing import Optional
 
+import duckdb
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -32,7 +33,7 @@ from .pipeline import check as run_check
 from .pipeline import ingest_files, ingest_summary, print_match_rates, resolve_config, run_audit, stage_data
 from .reference.cli import reference_app
 from .stage import RATE_MODELS, match_rates
-from .warehouse import connect
+from .warehouse import connect, out_of_memory_advice
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Revenue-cycle audit of an occupational therapy practice's 837P, 835 and EMR exports.")
@@ -66,6 +67,9 @@ def answers_errors(command):
             raise
         except AuditError as exc:
             err.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, highlight=False)
+            raise typer.Exit(2) from None
+        except duckdb.OutOfMemoryException:  # the files are fine: the limit is too small for them
+            err.print(f"[bold red]error:[/] {escape(out_of_memory_advice())}", markup=True, highlight=False)
             raise typer.Exit(2) from None
         except Exception as exc:  # a bug: say so in one line
             if os.environ.get("RCM_AUDIT_DEBUG"):

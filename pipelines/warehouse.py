@@ -36,6 +36,13 @@ def configure(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"set temp_directory = '{_quoted(_spill_folder())}'")
 
 
+def out_of_memory_advice() -> str:
+    """What to tell the analyst when DuckDB runs out of the memory limit: the files are not at fault."""
+    limit = os.environ.get("RCM_AUDIT_MEMORY_LIMIT", MEMORY_LIMIT)
+    return (f"the audit database ran out of its memory limit ({limit}); run again with a larger one, "
+            "e.g. RCM_AUDIT_MEMORY_LIMIT=2GB")
+
+
 def _quoted(text: str) -> str:
     return text.replace("'", "''")
 

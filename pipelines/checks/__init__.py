@@ -53,23 +53,30 @@ def _run_rule(con: duckdb.DuckDBPyConnection, rule: Rule) -> tuple[pa.Table, flo
 
 def _evaluate(con: duckdb.DuckDBPyConnection, rules: list[Rule], workers: int = 2) -> dict[str, tuple[pa.Table, float]]:
     """Every rule's findings, the rules run `workers` at a time on cursors of their own (they only read the
-    staged tables; one rule query rarely keeps both cores of a small machine busy)."""
+    staged tables; one rule query rarely keeps both cores of a small machine busy). A rule that runs out of
+    memory beside another (they share one memory limit) is run again alone, once the others are done."""
     from concurrent.futures import ThreadPoolExecutor
     cursors = [con.cursor() for _ in range(workers)]
     free = list(cursors)
 
-    def run(rule: Rule) -> tuple[pa.Table, float]:
+    def run(rule: Rule) -> tuple[pa.Table, float] | None:
         cur = free.pop()
         try:
             return _run_rule(cur, rule)
+        except duckdb.OutOfMemoryException:
+            return None
         finally:
             free.append(cur)
     try:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            return dict(zip((r.rule_id for r in rules), pool.map(run, rules)))
+            found = dict(zip((r.rule_id for r in rules), pool.map(run, rules)))
     finally:
         for c in cursors:
             c.close()
+    for rule in rules:
+        if found[rule.rule_id] is None:
+            found[rule.rule_id] = _run_rule(con, rule)
+    return found
 
 
 def run_rules(con: duckdb.DuckDBPyConnection, only: list[str] | None = None) -> dict[str, float]:

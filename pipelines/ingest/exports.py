@@ -22,7 +22,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 from ..messages import place, shown
+from ..warehouse import out_of_memory_advice
 from .aliases import LAYOUTS
 from .export_grid import Sheet, WorkbookError, csv_sheet, head_text, xlsx_sheets
 from .export_load import TABLE_TYPES, load_rows
@@ -225,6 +228,8 @@ def read_export_detailed(con, path: Path, source_file: str,
             return rejected("HTML/XML file saved with a spreadsheet extension: not supported; "
                             "open it in Excel and save as .xlsx or CSV")
         return _read_text(con, data, source_file, suffix, mappings)
+    except duckdb.OutOfMemoryException:     # not the file's fault: say what to change
+        return rejected(f"not loaded: {out_of_memory_advice()}")
     except Exception as e:  # noqa: BLE001 - the contract: a bad file is reported, never raised
         return rejected(f"could not read export ({type(e).__name__}); the other files were read")
 

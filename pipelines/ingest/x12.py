@@ -34,6 +34,7 @@ import pyarrow as pa
 from ..messages import place as _place
 from ..messages import shown_like
 from ..resources import read_sql
+from ..warehouse import out_of_memory_advice
 from .result import FileResult, Issue
 from .x12_split import ELEM, X12FormatError, Segments, arrow_of, code, decode, first_content, split, uncode
 
@@ -139,10 +140,7 @@ def load_many(con: duckdb.DuckDBPyConnection, files: list[tuple[pathlib.Path, st
             done = [(i, _finish(p)) for i, p in preps]
             con.execute("commit")
         except Exception:  # noqa: BLE001 - undo the whole pass and read the files one by one
-            try:
-                con.execute("rollback")
-            except duckdb.Error:
-                pass
+            _rollback(con)
             done = [(i, read_x12(con, *files[i])) for i, _ in preps]
     elif len(preps) == 1:
         done = [(preps[0][0], _load_one(con, preps[0][1]))]
@@ -163,6 +161,8 @@ def _load_one(con: duckdb.DuckDBPyConnection, prep: "_Prepared") -> FileResult:
         res.claims_rejected += sum(len(prep.tables[t]) for t in ("x12_clm", "x12_clp") if t in prep.tables)
         res.lines_rejected += sum(len(prep.tables[t]) for t in ("x12_sv1", "x12_svc") if t in prep.tables)
         res.claims_loaded = res.lines_loaded = 0
+        if isinstance(e, duckdb.OutOfMemoryException):   # not the file's fault: say what to change
+            return _reject(res, f"not loaded: {out_of_memory_advice()}")
         return _reject(res, f"could not read the X12 file ({type(e).__name__})")
 
 
@@ -1005,11 +1005,18 @@ def _load_own_tx(con: duckdb.DuckDBPyConnection, preps: list[_Prepared]) -> None
             con.execute("commit")
     except Exception:
         if own_tx:
-            try:
-                con.execute("rollback")
-            except duckdb.Error:
-                pass
+            _rollback(con)
         raise
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    """Undo a failed mapping pass. The macros made in it go with it, but not the variable saying they exist
+    (variables are not transactional): forget it, so the next pass makes them again."""
+    try:
+        con.execute("rollback")
+    except duckdb.Error:
+        pass
+    con.execute("reset variable x12_macros")
 
 
 def _with_file_no(tbl: pa.Table, k: int) -> pa.Table:
