@@ -43,8 +43,8 @@ def configure(con: duckdb.DuckDBPyConnection) -> None:
 def out_of_memory_advice() -> str:
     """What to tell the analyst when DuckDB runs out of the memory limit: the files are not at fault."""
     limit = os.environ.get("RCM_AUDIT_MEMORY_LIMIT", MEMORY_LIMIT)
-    return (f"the audit database ran out of its memory limit ({limit}); run again with a larger one, "
-            "e.g. RCM_AUDIT_MEMORY_LIMIT=2GB")
+    example = ", e.g. RCM_AUDIT_MEMORY_LIMIT=2GB" if limit == MEMORY_LIMIT else " in RCM_AUDIT_MEMORY_LIMIT"
+    return f"the audit database ran out of its memory limit ({limit}); run again with a larger one{example}"
 
 
 def _quoted(text: str) -> str:

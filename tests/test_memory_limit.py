@@ -38,7 +38,7 @@ def test_a_model_out_of_memory_beside_another_runs_again_alone(monkeypatch):
     lock = threading.Lock()
     running: set[str] = set()
     log: list[tuple[str, str, frozenset]] = []       # (event, model, the others running at that moment)
-    b_started = threading.Event()
+    b_started, a_failing = threading.Event(), threading.Event()
 
     def spy(cur, m, timings):
         with lock:
@@ -47,9 +47,11 @@ def test_a_model_out_of_memory_beside_another_runs_again_alone(monkeypatch):
         try:
             if m.name == "stg_b":
                 b_started.set()
-                time.sleep(0.3)                       # still running when stg_a fails
-            if m.name == "stg_a" and sum(1 for e, n, _ in log if (e, n) == ("start", "stg_a")) == 1:
+                assert a_failing.wait(5)
+                time.sleep(0.2)                       # still running when the scheduler hears of stg_a
+            if m.name == "stg_a" and not a_failing.is_set():
                 assert b_started.wait(5)
+                a_failing.set()
                 raise duckdb.OutOfMemoryException("Out of Memory Error: failed to pin block (test)")
             return real(cur, m, timings)
         finally:
@@ -63,18 +65,20 @@ def test_a_model_out_of_memory_beside_another_runs_again_alone(monkeypatch):
     assert sorted(done) == ["stg_a", "stg_b", "stg_c", "stg_d"]
     starts = [(n, others) for e, n, others in log if e == "start"]
     assert [n for n, _ in starts].count("stg_a") == 2
-    assert starts[0] == ("stg_a", frozenset()) and ("stg_b", frozenset({"stg_a"})) in starts[:2]
+    assert {n for n, _ in starts[:2]} == {"stg_a", "stg_b"}                 # the two started together
     second_a = [i for i, (e, n, _) in enumerate(log) if (e, n) == ("start", "stg_a")][1]
     assert log[second_a][2] == frozenset()                        # alone when it starts again ...
     end_a = next(i for i, (e, n, _) in enumerate(log) if i > second_a and (e, n) == ("end", "stg_a"))
     assert all(e != "start" for e, _, _ in log[second_a + 1:end_a])     # ... and nothing starts beside it
+    start_d = next(i for i, (e, n, _) in enumerate(log) if (e, n) == ("start", "stg_d"))
+    assert start_d > end_a                                        # stg_d, ready all along, waited
     assert con.execute("select list(k order by k) from stg_c").fetchone()[0] == [1, 2]
     assert con.execute("select k from stg_d").fetchone()[0] == 4
 
 
 def test_a_model_out_of_memory_alone_too_stops_staging_with_the_error(monkeypatch):
     """A real out-of-memory (30 MB, an aggregate that cannot spill): run twice — beside the other model, then
-    alone — then raised; nothing of it is left behind."""
+    alone — then raised; nothing of it is left behind. A model that ran alone from the start is not tried again."""
     con = duckdb.connect()
     con.execute("set memory_limit = '30MB'; set threads = 1")
     runs = []
@@ -84,6 +88,10 @@ def test_a_model_out_of_memory_alone_too_stops_staging_with_the_error(monkeypatc
         _run_parallel(con, (_model("stg_big", TOO_BIG), _model("stg_small", "select 1 as k")), {}, workers=2)
     assert runs.count("stg_big") == 2 and runs.count("stg_small") == 1
     assert con.execute("select count(*) from duckdb_tables() where table_name = 'stg_big'").fetchone()[0] == 0
+    runs.clear()                                  # alone from the start: no second try
+    with pytest.raises(duckdb.OutOfMemoryException):
+        _run_parallel(con, (_model("stg_big", TOO_BIG),), {}, workers=2)
+    assert runs == ["stg_big"]
 
 
 def test_a_rule_out_of_memory_beside_another_runs_again_alone(monkeypatch):
@@ -149,7 +157,8 @@ def test_a_limit_too_small_is_one_line_that_says_what_to_change(tmp_path, monkey
     result = CliRunner().invoke(app, ["audit", str(folder), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
-    advice = "the audit database ran out of its memory limit (4MB); run again with a larger one"
+    advice = ("the audit database ran out of its memory limit (4MB); "
+              "run again with a larger one in RCM_AUDIT_MEMORY_LIMIT")
     assert f"c1.837: not loaded: {advice}" in result.output
     assert f"error: {advice}" in result.output
     assert "could not read" not in result.output

@@ -1011,12 +1011,13 @@ def _load_own_tx(con: duckdb.DuckDBPyConnection, preps: list[_Prepared]) -> None
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:
     """Undo a failed mapping pass. The macros made in it go with it, but not the variable saying they exist
-    (variables are not transactional): forget it, so the next pass makes them again."""
+    (variables are not transactional): forget it, so the next pass makes them again. (A caller that maps
+    inside its own transaction and rolls it back must do the same; no caller does.)"""
     try:
         con.execute("rollback")
-    except duckdb.Error:
+        con.execute("reset variable x12_macros")
+    except duckdb.Error:        # the connection is unusable: the caller's own error is the one to report
         pass
-    con.execute("reset variable x12_macros")
 
 
 def _with_file_no(tbl: pa.Table, k: int) -> pa.Table:

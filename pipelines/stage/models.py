@@ -180,9 +180,10 @@ def _run_parallel(con: duckdb.DuckDBPyConnection, order: tuple[Model, ...], timi
     once the running models have finished.
 
     Two models share the one memory limit, so a big one can run out of memory only because the other holds
-    some (seen about one run in three at 20,000 patients, DuckDB's 600 MB). Such a model is run again alone:
-    nothing else starts until it has finished; it failed as a whole (`create or replace` in one statement),
-    so nothing of it is left behind. Out of memory alone is an error like any other."""
+    some (seen about one run in three at 20,000 patients, DuckDB's 600 MB). A model that ran beside another
+    and runs out of memory is run again alone: nothing else starts until it has finished; it failed as a whole
+    (`create or replace` in one statement), so nothing of it is left behind. Out of memory alone is an error
+    like any other."""
     from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
     rank = {m.name: i for i, m in enumerate(order)}
@@ -193,7 +194,7 @@ def _run_parallel(con: duckdb.DuckDBPyConnection, order: tuple[Model, ...], timi
     free = list(range(workers))
     running: dict = {}
     alone: list[Model] = []         # ran out of memory beside another model: to run again by itself
-    ran_alone: set[str] = set()
+    shared: set[str] = set()        # ran beside another model for a while
     error: BaseException | None = None
     try:
         with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -210,6 +211,8 @@ def _run_parallel(con: duckdb.DuckDBPyConnection, order: tuple[Model, ...], timi
                         slot = free.pop()
                         del pending[m.name]
                         running[pool.submit(_run_model, cursors[slot], m, timings)] = (m, slot)
+                    if len(running) > 1:
+                        shared.update(r.name for r, _ in running.values())
                 if not running:
                     break
                 finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
@@ -217,9 +220,9 @@ def _run_parallel(con: duckdb.DuckDBPyConnection, order: tuple[Model, ...], timi
                     m, slot = running.pop(fut)
                     free.append(slot)
                     exc = fut.exception()
-                    if isinstance(exc, duckdb.OutOfMemoryException) and m.name not in ran_alone:
+                    if isinstance(exc, duckdb.OutOfMemoryException) and m.name in shared:
                         alone.append(m)
-                        ran_alone.add(m.name)
+                        shared.discard(m.name)
                     elif exc is not None:
                         error = error or exc
                     else:
