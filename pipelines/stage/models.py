@@ -180,7 +180,7 @@ def _run_parallel(con: duckdb.DuckDBPyConnection, order: tuple[Model, ...], timi
     once the running models have finished.
 
     Two models share the one memory limit, so a big one can run out of memory only because the other holds
-    some (seen about one run in three at 20,000 patients, DuckDB's 600 MB). A model that ran beside another
+    some (seen in 2 of 15 stagings at 20,000 patients, DuckDB's 600 MB). A model that ran beside another
     and runs out of memory is run again alone: nothing else starts until it has finished; it failed as a whole
     (`create or replace` in one statement), so nothing of it is left behind. Out of memory alone is an error
     like any other."""
