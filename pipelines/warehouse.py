@@ -31,8 +31,7 @@ def _spill_folder() -> str:
 
 def configure(con: duckdb.DuckDBPyConnection) -> None:
     """Memory limit and spill folder of a connection (see the module docstring)."""
-    limit = os.environ.get("RCM_AUDIT_MEMORY_LIMIT", MEMORY_LIMIT)
-    con.execute(f"set memory_limit = '{_quoted(limit)}'")
+    con.execute(f"set memory_limit = '{_quoted(_memory_limit())}'")
     con.execute(f"set temp_directory = '{_quoted(_spill_folder())}'")
     try:    # FSST string compression costs ~7% of staging's CPU (every model writes wide text rows) for ~5% of size
         con.execute("set disabled_compression_methods = 'fsst'")
@@ -42,9 +41,13 @@ def configure(con: duckdb.DuckDBPyConnection) -> None:
 
 def out_of_memory_advice() -> str:
     """What to tell the analyst when DuckDB runs out of the memory limit: the files are not at fault."""
-    limit = os.environ.get("RCM_AUDIT_MEMORY_LIMIT", MEMORY_LIMIT)
+    limit = _memory_limit()
     example = ", e.g. RCM_AUDIT_MEMORY_LIMIT=2GB" if limit == MEMORY_LIMIT else " in RCM_AUDIT_MEMORY_LIMIT"
     return f"the audit database ran out of its memory limit ({limit}); run again with a larger one{example}"
+
+
+def _memory_limit() -> str:
+    return os.environ.get("RCM_AUDIT_MEMORY_LIMIT", MEMORY_LIMIT)
 
 
 def _quoted(text: str) -> str:

@@ -127,14 +127,8 @@ def load_many(con: duckdb.DuckDBPyConnection, files: list[tuple[pathlib.Path, st
               batch: "_Batch") -> list[FileResult]:
     """The mapping half of `read_x12_many`: the prepared files into the raw tables, in one pass."""
     results, preps = batch
-    own_tx = False
-    if len(preps) > 1:
-        try:
-            con.execute("begin transaction")
-            own_tx = True
-        except duckdb.Error:
-            pass              # the caller has a transaction open: a failed pass could not be undone
-    if own_tx:
+    own_tx = len(preps) > 1 and _begin(con)     # False: the caller has a transaction open, so a failed
+    if own_tx:                                  # pass could not be undone: the files are mapped one by one
         try:
             _load(con, [p for _, p in preps])
             done = [(i, _finish(p)) for i, p in preps]
@@ -994,11 +988,7 @@ def _ensure_macros(con: duckdb.DuckDBPyConnection) -> None:
 
 def _load_own_tx(con: duckdb.DuckDBPyConnection, preps: list[_Prepared]) -> None:
     """`_load` in a transaction of its own, or in the caller's when one is open."""
-    own_tx = True
-    try:
-        con.execute("begin transaction")
-    except duckdb.Error:
-        own_tx = False        # the caller has a transaction open: work inside it
+    own_tx = _begin(con)
     try:
         _load(con, preps)
         if own_tx:
@@ -1009,14 +999,23 @@ def _load_own_tx(con: duckdb.DuckDBPyConnection, preps: list[_Prepared]) -> None
         raise
 
 
+def _begin(con: duckdb.DuckDBPyConnection) -> bool:
+    """Make the macros, then open a mapping pass's transaction; False when the caller has one open. The macros
+    are made first, outside the pass: a rollback would take them but not the variable saying they exist
+    (variables are not transactional), and every file read after it would fail."""
+    _ensure_macros(con)
+    try:
+        con.execute("begin transaction")
+        return True
+    except duckdb.Error:
+        return False
+
+
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:
-    """Undo a failed mapping pass. The macros made in it go with it, but not the variable saying they exist
-    (variables are not transactional): forget it, so the next pass makes them again. (A caller that maps
-    inside its own transaction and rolls it back must do the same; no caller does.)"""
+    """Undo a failed mapping pass; a connection that cannot leaves the caller's own error to report."""
     try:
         con.execute("rollback")
-        con.execute("reset variable x12_macros")
-    except duckdb.Error:        # the connection is unusable: the caller's own error is the one to report
+    except duckdb.Error:
         pass
 
 
@@ -1034,9 +1033,10 @@ def _with_file_no(tbl: pa.Table, k: int) -> pa.Table:
 
 
 def _load(con: duckdb.DuckDBPyConnection, preps: list[_Prepared]) -> None:
-    """Map the loop tables of the files into the raw tables, inside the caller's transaction; the counts go
-    to each file's FileResult and the unreadable values to prep.value_issues. Several files are mapped in
-    one pass: their tables are concatenated, file number k adding k << 32 to every position."""
+    """Map the loop tables of the files into the raw tables, inside the caller's transaction (`_begin` made the
+    macros it uses); the counts go to each file's FileResult and the unreadable values to prep.value_issues.
+    Several files are mapped in one pass: their tables are concatenated, file number k adding k << 32 to every
+    position."""
     names: list[str] = []
     for p in preps:
         names += [n for n in p.tables if n not in names]
@@ -1054,7 +1054,6 @@ def _load(con: duckdb.DuckDBPyConnection, preps: list[_Prepared]) -> None:
             # several record batches, so DuckDB scans them on all its threads
             con.register(name, pa.Table.from_batches(tbl.to_batches(max_chunksize=_BATCH_ROWS), tbl.schema))
             registered.append(name)
-        _ensure_macros(con)
         con.execute("set variable x12_files = ?", [[p.res.source_file for p in preps]])
         for anchor, script in _SCRIPTS:
             if anchor not in names:

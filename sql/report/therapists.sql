@@ -19,6 +19,14 @@ ran as (   -- a rule without a coverage row counts as run (its findings, if any,
     select grp, bool_or(coalesce(c.evaluated, true)) as any_run, bool_and(coalesce(c.evaluated, true)) as all_run
     from groups left join coverage c using (rule_id) group by grp
 ),
+run as (    -- one row: which groups had a rule run, and the groups only partly run
+    select bool_or(any_run) filter (where grp = 'Units') as units,
+           bool_or(any_run) filter (where grp = 'Modifiers') as modifiers,
+           bool_or(any_run) filter (where grp = 'Minutes') as minutes,
+           bool_or(any_run) filter (where grp = 'Coding') as coding,
+           string_agg(grp, ', ' order by grp) filter (where any_run and not all_run) as partly_run
+    from ran
+),
 counts as (
     select f.npi, count(*) as total, sum(f.amount_usd)::double as dollars,
            coalesce(sum(f.amount_usd) filter (where f.amount_kind = 'overbilled'), 0)::double as overbilled,
@@ -29,12 +37,9 @@ counts as (
     group by f.npi
 )
 select c.npi, c.total, c.dollars, c.overbilled,
-       case when (select any_run from ran where grp = 'Units') then c.units end as units,
-       case when (select any_run from ran where grp = 'Modifiers') then c.modifiers end as modifiers,
-       case when (select any_run from ran where grp = 'Minutes') then c.minutes end as minutes,
-       case when (select any_run from ran where grp = 'Coding') then c.coding end as coding,
-       c.n_lines, c.n_providers,
-       (select string_agg(grp, ', ' order by grp) from ran where any_run and not all_run) as partly_run
-from counts c
+       case when r.units then c.units end as units, case when r.modifiers then c.modifiers end as modifiers,
+       case when r.minutes then c.minutes end as minutes, case when r.coding then c.coding end as coding,
+       c.n_lines, c.n_providers, r.partly_run
+from counts c cross join run r
 order by c.total desc, c.npi
 limit $cap
